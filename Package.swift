@@ -1,0 +1,43 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Helsebro",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "helsebro", targets: ["helsebro"]),
+        .library(name: "HelsebroCore", targets: ["HelsebroCore"]),
+        .library(name: "HelsebroConfig", targets: ["HelsebroConfig"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CMosquitto",
+            pkgConfig: "libmosquitto",
+            providers: [.apt(["libmosquitto-dev"])]
+        ),
+        // Pure values: numbers, payload decoders, profiles, decode plans, validation. No Foundation, no I/O.
+        .target(name: "HelsebroCore"),
+        // Reads DeviceProfiles/ and Firmware-Specs/ (YAML) into HelsebroCore values, with file/line/field errors.
+        .target(
+            name: "HelsebroConfig",
+            dependencies: ["HelsebroCore", .product(name: "Yams", package: "Yams")]
+        ),
+        // The only module that imports CMosquitto.
+        .target(name: "HelsebroMQTT", dependencies: ["CMosquitto", "HelsebroCore"]),
+        .target(
+            name: "HelsebroCLI",
+            dependencies: [
+                "HelsebroCore", "HelsebroConfig", "HelsebroMQTT",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "helsebro", dependencies: ["HelsebroCLI"]),
+        .testTarget(name: "HelsebroCoreTests", dependencies: ["HelsebroCore"]),
+        .testTarget(name: "HelsebroConfigTests", dependencies: ["HelsebroConfig", "HelsebroCore"]),
+        .testTarget(name: "HelsebroCLITests", dependencies: ["HelsebroCLI", "HelsebroMQTT"]),
+    ]
+)

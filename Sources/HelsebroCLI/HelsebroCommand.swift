@@ -1,0 +1,2 @@
+import ArgumentParser
+public struct HelsebroCommand: ParsableCommand { public init() {} ; public func run() {} }

@@ -1,0 +1,34 @@
+/// One value of one field at one time, as decoded from a payload and, once validated, as the profile defines it.
+///
+/// A plain value of fixed size: decoding into a reused `[Reading]` allocates nothing.
+public struct Reading: Hashable, Sendable {
+    /// What the payload called the value.
+    public var field: Field
+    /// The profile metric's index once validated; -1 before.
+    public var metric: Int16 = -1
+    public var value: MeasuredValue
+    public var unit: UCUMUnit
+    /// The measurement time; nil when the payload carries none that can be placed (validation fills it in).
+    public var time: Timestamp?
+    public var status: StatusSet = StatusSet()
+    /// The IEEE 11073-10101 code, 0 when none is known.
+    public var mdc: UInt32 = 0
+    /// Glucose Measurement sequence number (0x2A18).
+    public var sequence: UInt16?
+    /// The device's user index (0x2A35, 0x2A9D); 255, "unknown user", is `userUnknown` in `status`.
+    public var userID: UInt8?
+    /// CGM minutes since session start (0x2AA7), kept when the session start is unknown.
+    public var timeOffsetMinutes: UInt16?
+    /// Index of the SenML record this reading came from.
+    public var record: UInt16 = 0
+
+    @inlinable
+    public init(field: Field, value: MeasuredValue, unit: UCUMUnit, time: Timestamp? = nil, status: StatusSet = StatusSet()) {
+        self.field = field
+        self.value = value
+        self.unit = unit
+        self.time = time
+        self.status = status
+        self.mdc = field.defaultCodes.mdc ?? 0
+    }
+}

@@ -1,0 +1,61 @@
+/// A payload channel of the MQTT topic contract (`DESIGN.md`): `helsebro/v1/devices/{deviceId}/{channel}`.
+public enum Channel: Hashable, Sendable {
+    case gatt(GattCharacteristic)
+    case senmlJSON
+    case senmlCBOR
+    case hl7v2
+    case frame
+
+    /// Parses `gatt/2a35`, `senml+json`, `senml+cbor`, `hl7v2`, `frame`. GATT UUIDs are lower-case hex.
+    public init?(_ text: String) {
+        switch text {
+        case "senml+json": self = .senmlJSON
+        case "senml+cbor": self = .senmlCBOR
+        case "hl7v2": self = .hl7v2
+        case "frame": self = .frame
+        default:
+            guard text.hasPrefix("gatt/"), text.utf8.count == 9 else { return nil }
+            let hex = text.dropFirst(5)
+            guard hex.allSatisfy({ ("0"..."9").contains($0) || ("a"..."f").contains($0) }),
+                let uuid = UInt16(hex, radix: 16), let c = GattCharacteristic(rawValue: uuid)
+            else { return nil }
+            self = .gatt(c)
+        }
+    }
+
+    public var name: String {
+        switch self {
+        case .gatt(let c): "gatt/" + c.uuidHex
+        case .senmlJSON: "senml+json"
+        case .senmlCBOR: "senml+cbor"
+        case .hl7v2: "hl7v2"
+        case .frame: "frame"
+        }
+    }
+
+    /// The payload family a firmware spec declares for this channel.
+    public var family: PayloadFamily {
+        switch self {
+        case .gatt: .gatt
+        case .senmlJSON, .senmlCBOR: .senml
+        case .hl7v2: .hl7v2
+        case .frame: .frame
+        }
+    }
+
+    /// Channels this build decodes.
+    public var isSupported: Bool {
+        switch self {
+        case .gatt, .senmlJSON, .senmlCBOR: true
+        case .hl7v2, .frame: false
+        }
+    }
+}
+
+/// The payload families of `DESIGN.md`.
+public enum PayloadFamily: String, Sendable, CaseIterable {
+    case gatt
+    case senml
+    case hl7v2
+    case frame
+}

@@ -1,0 +1,146 @@
+/// Where a device model is used.
+public enum CareSetting: String, Sendable, CaseIterable {
+    case home
+    case hospital
+}
+
+/// A device model as technicians register it in `DeviceProfiles/` (the `DESIGN.md` contract).
+public struct DeviceProfile: Hashable, Sendable {
+    public var id: String
+    public var model: String
+    public var manufacturer: String
+    public var version: Int
+    public var setting: CareSetting
+    public var channels: [Channel]
+    /// Firmware spec ids this model accepts.
+    public var firmware: [String]
+    public var metrics: [MetricDefinition]
+    /// Fields or SenML names the device sends that are deliberately not recorded (for example the cuff pressure
+    /// during inflation); they are dropped and counted, not quarantined.
+    public var ignoredSources: [String]
+
+    public init(
+        id: String, model: String, manufacturer: String, version: Int, setting: CareSetting, channels: [Channel],
+        firmware: [String], metrics: [MetricDefinition], ignoredSources: [String] = []
+    ) {
+        self.id = id
+        self.model = model
+        self.manufacturer = manufacturer
+        self.version = version
+        self.setting = setting
+        self.channels = channels
+        self.firmware = firmware
+        self.metrics = metrics
+        self.ignoredSources = ignoredSources
+    }
+}
+
+/// Where a metric's value comes from in a payload.
+public enum MetricSource: Hashable, Sendable {
+    /// A GATT characteristic field.
+    case field(Field)
+    /// A SenML record whose resolved name is this, or ends with `:`, `/` or `.` followed by this.
+    case senml(String)
+
+    public var text: String {
+        switch self {
+        case .field(let f): f.name
+        case .senml(let n): "senml:" + n
+        }
+    }
+
+    /// Whether a resolved SenML name matches this source.
+    public func matches(senmlName name: String) -> Bool {
+        guard case .senml(let suffix) = self else { return false }
+        if name == suffix { return true }
+        guard name.hasSuffix(suffix) else { return false }
+        let before = name.utf8[name.utf8.index(name.utf8.endIndex, offsetBy: -suffix.utf8.count - 1)]
+        return before == UInt8(ascii: ":") || before == UInt8(ascii: "/") || before == UInt8(ascii: ".")
+    }
+}
+
+/// An inclusive numeric range in the metric's unit.
+public struct PlausibleRange: Hashable, Sendable {
+    public var low: DecimalValue
+    public var high: DecimalValue
+
+    public init(low: DecimalValue, high: DecimalValue) {
+        self.low = low
+        self.high = high
+    }
+
+    @inlinable
+    public func contains(_ x: Double) -> Bool { x >= low.double && x <= high.double }
+}
+
+/// Default alert thresholds of a metric; clinicians override them per patient.
+public struct AlertThresholds: Hashable, Sendable {
+    public var low: DecimalValue?
+    public var high: DecimalValue?
+    public var criticalLow: DecimalValue?
+    public var criticalHigh: DecimalValue?
+    /// The condition must hold this long before an alert is raised.
+    public var durationSeconds: Int?
+    /// The condition must hold for this many consecutive readings.
+    public var repeatCount: Int?
+
+    public init(
+        low: DecimalValue? = nil, high: DecimalValue? = nil, criticalLow: DecimalValue? = nil,
+        criticalHigh: DecimalValue? = nil, durationSeconds: Int? = nil, repeatCount: Int? = nil
+    ) {
+        self.low = low
+        self.high = high
+        self.criticalLow = criticalLow
+        self.criticalHigh = criticalHigh
+        self.durationSeconds = durationSeconds
+        self.repeatCount = repeatCount
+    }
+}
+
+/// One metric of a profile.
+public struct MetricDefinition: Hashable, Sendable {
+    public var key: String
+    public var source: MetricSource
+    public var loinc: String
+    public var mdc: UInt32
+    public var unit: UCUMUnit
+    /// Decimal places kept when a value is converted from another unit; unconverted values keep the device's.
+    public var decimals: Int
+    public var plausible: PlausibleRange
+    public var alerts: AlertThresholds
+
+    public init(
+        key: String, source: MetricSource, loinc: String, mdc: UInt32, unit: UCUMUnit, decimals: Int,
+        plausible: PlausibleRange, alerts: AlertThresholds
+    ) {
+        self.key = key
+        self.source = source
+        self.loinc = loinc
+        self.mdc = mdc
+        self.unit = unit
+        self.decimals = decimals
+        self.plausible = plausible
+        self.alerts = alerts
+    }
+}
+
+/// LOINC codes carry a mod-10 check digit after the hyphen (LOINC Users' Guide, appendix "Calculating Mod 10
+/// check digits"): the same as Luhn over the digits before it.
+public enum LOINC {
+    public static func isWellFormed(_ code: String) -> Bool {
+        let parts = code.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, (1...7).contains(parts[0].count), parts[1].count == 1,
+            parts[0].allSatisfy(\.isASCII), parts[0].allSatisfy(\.isNumber), let check = parts[1].first?.wholeNumberValue
+        else { return false }
+        var sum = 0
+        for (position, ch) in parts[0].reversed().enumerated() {
+            var d = ch.wholeNumberValue ?? 0
+            if position % 2 == 0 {
+                d *= 2
+                if d > 9 { d -= 9 }
+            }
+            sum += d
+        }
+        return (10 - sum % 10) % 10 == check
+    }
+}

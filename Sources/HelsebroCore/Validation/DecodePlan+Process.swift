@@ -1,0 +1,126 @@
+extension DecodePlan {
+    /// Decodes and validates one payload on channel `channelIndex`, appending validated readings to `out`.
+    ///
+    /// On rejection `out` is as it was. Readings of ignored fields are dropped; `ignored` counts them.
+    public func process(
+        channelIndex: Int, payload: UnsafeRawBufferPointer, receiveTime: Timestamp?, into out: inout [Reading],
+        ignored: inout Int
+    ) -> Rejection? {
+        let start = out.count
+        let plan = channelPlans[channelIndex]
+        let rejection: Rejection?
+        switch plan.channel {
+        case .gatt(let c):
+            rejection = GattDecoder.decode(c, payload, options: plan.gatt, into: &out)
+        case .senmlJSON, .senmlCBOR:
+            let records = plan.channel == .senmlJSON ? SenMLPack.decodeJSON(payload) : SenMLPack.decodeCBOR(payload)
+            switch records {
+            case .success(let records): rejection = senmlReadings(records, receiveTime: receiveTime, into: &out)
+            case .failure(let problem): rejection = .senml(problem)
+            }
+        case .hl7v2, .frame:
+            rejection = .channelNotAccepted
+        }
+        if let rejection {
+            out.removeSubrange(start...)
+            return rejection
+        }
+        if let r = validate(&out, from: start, receiveTime: receiveTime, ignored: &ignored) {
+            out.removeSubrange(start...)
+            return r
+        }
+        return nil
+    }
+
+    /// Maps decoded readings to metrics, converts units, checks plausibility and time. Pure and allocation-free.
+    func validate(_ out: inout [Reading], from start: Int, receiveTime: Timestamp?, ignored: inout Int) -> Rejection? {
+        let unitCount = UCUMUnit.allCases.count
+        var i = start
+        while i < out.count {
+            var r = out[i]
+            var metric = Int(r.metric)
+            if r.field != .senmlRecord {
+                metric = Int(fieldMetric[Int(r.field.rawValue)])
+                if metric == -2 {
+                    out.remove(at: i)
+                    ignored += 1
+                    continue
+                }
+                if metric < 0 { return .fieldNotInProfile(r.field) }
+            }
+            if let flag = DecodePlan.notPatientData(r.status) { return .notPatientMeasurement(flag) }
+            if case .number(let n) = r.value {
+                guard let conversion = conversions[metric * unitCount + Int(r.unit.rawValue)] else {
+                    return .unitNotConvertible(metric: metric, from: r.unit)
+                }
+                var x = n.double
+                if !conversion.isIdentity {
+                    x = conversion.apply(x)
+                    guard let d = DecimalValue(rounding: x, places: metrics[metric].decimals) else {
+                        return .implausible(metric: metric)
+                    }
+                    r.value = .number(d)
+                }
+                if !(x >= plausibleLow[metric] && x <= plausibleHigh[metric]) { return .implausible(metric: metric) }
+            }
+            r.unit = metrics[metric].unit
+            r.metric = Int16(metric)
+            r.mdc = metrics[metric].mdc
+            if let t = r.time {
+                if t < timePolicy.earliest { return .timeBefore2000(metric: metric) }
+                if let receiveTime, t.microseconds > receiveTime.microseconds + timePolicy.futureSkewSeconds * 1_000_000 {
+                    return .timeInFuture(metric: metric, skewSeconds: timePolicy.futureSkewSeconds)
+                }
+            } else if let receiveTime {
+                r.time = receiveTime
+                r.status.insert(.timeFromReceiveTime)
+            }
+            out[i] = r
+            i += 1
+        }
+        return nil
+    }
+
+    /// Statuses that mark a value as not a measurement of the patient: a glucose control-solution test, or PLX
+    /// data flagged for demonstration or testing. They must not enter a journal as observations.
+    static func notPatientData(_ s: StatusSet) -> StatusFlag? {
+        if s.contains(.glucoseControlSolution) { return .glucoseControlSolution }
+        if s.contains(.locationControlSolution) { return .locationControlSolution }
+        if s.contains(.demonstrationData) { return .demonstrationData }
+        if s.contains(.testingData) { return .testingData }
+        return nil
+    }
+
+    /// Turns resolved SenML records into readings bound to metrics, with units mapped from SenML to UCUM.
+    func senmlReadings(_ records: [SenMLRecord], receiveTime: Timestamp?, into out: inout [Reading]) -> Rejection? {
+        let percentIsPercentage = firmware?.quirks.senmlPercentIsPercentage ?? false
+        for record in records {
+            if profile.ignoredSources.contains(where: { MetricSource.senml($0).matches(senmlName: record.name) }) {
+                continue
+            }
+            guard let metric = metrics.firstIndex(where: { $0.source.matches(senmlName: record.name) }) else {
+                return .senmlNameNotInProfile(record: record.index)
+            }
+            var unit = UCUMUnit.none
+            if let symbol = record.unit {
+                guard let u = SenMLUnits.ucum(symbol, percentIsPercentage: percentIsPercentage) else {
+                    return .unknownSenMLUnit(record: record.index, unit: symbol)
+                }
+                unit = u
+            }
+            let value: MeasuredValue
+            switch record.value {
+            case .number(let d)?: value = .number(d)
+            case nil where record.sum != nil: value = .number(record.sum!)
+            default: return .senml(.wrongType(record: record.index, label: "v"))
+            }
+            let (time, relative) = record.timestamp(receiveTime: receiveTime)
+            var reading = Reading(field: .senmlRecord, value: value, unit: unit, time: time)
+            if relative && time != nil { reading.status.insert(.timeRelativeToReceive) }
+            reading.metric = Int16(metric)
+            reading.record = UInt16(truncatingIfNeeded: record.index)
+            out.append(reading)
+        }
+        return nil
+    }
+}

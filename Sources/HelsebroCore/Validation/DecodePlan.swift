@@ -1,0 +1,102 @@
+/// A profile and firmware spec compiled for the hot loop.
+///
+/// Everything that can be decided once is decided here: which metric each field feeds, the unit conversion for
+/// every (metric, unit) pair, the GATT options a firmware needs. `process` then runs without lookups by name.
+public struct DecodePlan: Sendable {
+    public let profile: DeviceProfile
+    public let firmware: FirmwareSpec?
+    public let metrics: [MetricDefinition]
+    public let timePolicy: TimePolicy
+    let channelPlans: [ChannelPlan]
+    /// `fieldMetric[field.rawValue]`: the metric index, -1 if none, -2 if ignored.
+    let fieldMetric: [Int16]
+    /// `conversions[metric * UCUMUnit.allCases.count + unit.rawValue]`.
+    let conversions: [UnitConversion?]
+    let plausibleLow: [Double]
+    let plausibleHigh: [Double]
+
+    struct ChannelPlan: Sendable {
+        let channel: Channel
+        let gatt: GattOptions
+    }
+
+    /// A problem found while compiling; `field` names the profile or spec field at fault.
+    public struct Problem: Hashable, Sendable, CustomStringConvertible {
+        public var inFirmwareSpec: Bool
+        public var field: String
+        public var message: String
+        public var description: String { "\(field): \(message)" }
+    }
+
+    /// Every problem found while compiling one plan.
+    public struct Problems: Error, Hashable, Sendable {
+        public var list: [Problem]
+    }
+
+    /// Compiles a plan, or returns every problem found.
+    public static func compile(
+        profile: DeviceProfile, firmware: FirmwareSpec?, timePolicy: TimePolicy = TimePolicy()
+    ) -> Result<DecodePlan, Problems> {
+        var problems: [Problem] = []
+        let unitCount = UCUMUnit.allCases.count
+        var fieldMetric = [Int16](repeating: -1, count: Field.allCases.count)
+        var conversions = [UnitConversion?](repeating: nil, count: profile.metrics.count * unitCount)
+        for source in profile.ignoredSources {
+            if let f = Field(name: source) {
+                fieldMetric[Int(f.rawValue)] = -2
+                if f == .glucose { fieldMetric[Int(Field.cgmGlucose.rawValue)] = -2 }
+            }
+        }
+        for (i, m) in profile.metrics.enumerated() {
+            if case .field(let f) = m.source {
+                fieldMetric[Int(f.rawValue)] = Int16(i)
+                if f == .glucose { fieldMetric[Int(Field.cgmGlucose.rawValue)] = Int16(i) }
+            }
+            for u in UCUMUnit.allCases {
+                conversions[i * unitCount + Int(u.rawValue)] = u.conversion(to: m.unit)
+            }
+        }
+        if let firmware, firmware.profile != profile.id {
+            problems.append(
+                Problem(inFirmwareSpec: true, field: "profile", message: "names '\(firmware.profile)', not '\(profile.id)'"))
+        }
+        var plans: [ChannelPlan] = []
+        for channel in profile.channels {
+            var options = GattOptions()
+            if let q = firmware?.quirks {
+                options.clock = q.clock
+                options.vendorTrailingBytes = q.vendorTrailingBytes
+                options.cgmE2ECRC = q.cgmE2ECRC
+                if let actual = q.actualUnit, case .gatt(let c) = channel {
+                    if let units = c.unitFlagUnits, actual == units.clear || actual == units.set {
+                        options.forcedUnitFlag = actual == units.set
+                    } else {
+                        problems.append(
+                            Problem(
+                                inFirmwareSpec: true, field: "quirks.unit-flag.actual-unit",
+                                message: "'\(actual.code)' is not a unit \(channel.name) can announce"))
+                    }
+                }
+                if let firmware, firmware.family != channel.family {
+                    problems.append(
+                        Problem(
+                            inFirmwareSpec: true, field: "payload",
+                            message: "'\(firmware.family.rawValue)' does not match the profile's channel \(channel.name)"))
+                }
+            }
+            plans.append(ChannelPlan(channel: channel, gatt: options))
+        }
+        guard problems.isEmpty else { return .failure(Problems(list: problems)) }
+        return .success(
+            DecodePlan(
+                profile: profile, firmware: firmware, metrics: profile.metrics, timePolicy: timePolicy,
+                channelPlans: plans, fieldMetric: fieldMetric, conversions: conversions,
+                plausibleLow: profile.metrics.map(\.plausible.low.double),
+                plausibleHigh: profile.metrics.map(\.plausible.high.double)))
+    }
+
+    /// The index of a channel in this plan, found once per subscription rather than per message.
+    public func channelIndex(_ channel: Channel) -> Int? { channelPlans.firstIndex { $0.channel == channel } }
+
+    public var channels: [Channel] { channelPlans.map(\.channel) }
+}

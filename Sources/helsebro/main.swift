@@ -1,0 +1,2 @@
+import HelsebroCLI
+HelsebroCommand.main()
