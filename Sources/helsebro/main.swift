@@ -1,2 +1,3 @@
 import HelsebroCLI
-HelsebroCommand.main()
+
+HelsebroCommand.runMain()

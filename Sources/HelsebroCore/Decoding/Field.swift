@@ -87,3 +87,24 @@ public enum Field: UInt8, Sendable, CaseIterable {
         self = f
     }
 }
+
+extension Field {
+    /// The units a payload can send this field in; a profile metric's unit must be convertible from each.
+    public var possibleUnits: [UCUMUnit] {
+        switch self {
+        case .systolic, .diastolic, .meanArterialPressure, .cuffPressure: [.mmHg, .kPa]
+        case .pulseRate, .pulseRateFast, .pulseRateSlow, .heartRate: [.perMinute]
+        case .temperature: [.celsius, .fahrenheit]
+        case .glucose: [.kilogramPerLitre, .molePerLitre]
+        case .weight: [.kilogram, .pound]
+        case .bmi: [.kilogramPerSquareMetre]
+        case .height: [.metre, .inch]
+        case .spo2, .spo2Fast, .spo2Slow, .pulseAmplitudeIndex, .cgmQuality: [.percent]
+        case .energyExpended: [.kilojoule]
+        case .rrInterval: [.second]
+        case .cgmGlucose: [.milligramPerDecilitre]
+        case .cgmTrend: [.milligramPerDecilitrePerMinute]
+        case .senmlRecord: []
+        }
+    }
+}

@@ -101,7 +101,9 @@ public struct AlertThresholds: Hashable, Sendable {
 public struct MetricDefinition: Hashable, Sendable {
     public var key: String
     public var source: MetricSource
-    public var loinc: String
+    /// The LOINC code, nil where none applies (FHIR then carries the MDC code alone).
+    public var loinc: String?
+    /// The IEEE 11073-10101 code, 0 where none is known.
     public var mdc: UInt32
     public var unit: UCUMUnit
     /// Decimal places kept when a value is converted from another unit; unconverted values keep the device's.
@@ -110,7 +112,7 @@ public struct MetricDefinition: Hashable, Sendable {
     public var alerts: AlertThresholds
 
     public init(
-        key: String, source: MetricSource, loinc: String, mdc: UInt32, unit: UCUMUnit, decimals: Int,
+        key: String, source: MetricSource, loinc: String?, mdc: UInt32, unit: UCUMUnit, decimals: Int,
         plausible: PlausibleRange, alerts: AlertThresholds
     ) {
         self.key = key

@@ -236,3 +236,14 @@ enum Base64URL {
         return bits >= 6 ? nil : out
     }
 }
+
+extension SenMLPack {
+    /// Whether a fragment (such as a profile's name suffix) uses only SenML name characters.
+    public static func isValidNameFragment(_ s: String) -> Bool {
+        s.utf8.allSatisfy {
+            ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A)
+                || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".")
+                || $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "_")
+        }
+    }
+}

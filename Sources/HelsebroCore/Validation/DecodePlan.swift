@@ -7,7 +7,7 @@ public struct DecodePlan: Sendable {
     public let firmware: FirmwareSpec?
     public let metrics: [MetricDefinition]
     public let timePolicy: TimePolicy
-    let channelPlans: [ChannelPlan]
+    var channelPlans: [ChannelPlan]
     /// `fieldMetric[field.rawValue]`: the metric index, -1 if none, -2 if ignored.
     let fieldMetric: [Int16]
     /// `conversions[metric * UCUMUnit.allCases.count + unit.rawValue]`.
@@ -99,4 +99,17 @@ public struct DecodePlan: Sendable {
     public func channelIndex(_ channel: Channel) -> Int? { channelPlans.firstIndex { $0.channel == channel } }
 
     public var channels: [Channel] { channelPlans.map(\.channel) }
+}
+
+extension DecodePlan {
+    /// This plan with a CGM Session Start Time for every GATT channel (the ingest service learns it per device).
+    public func withCGMSessionStart(_ start: Timestamp) -> DecodePlan {
+        var copy = self
+        copy.channelPlans = channelPlans.map { p in
+            var g = p.gatt
+            g.cgmSessionStart = start
+            return ChannelPlan(channel: p.channel, gatt: g)
+        }
+        return copy
+    }
 }

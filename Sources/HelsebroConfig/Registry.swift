@@ -1,0 +1,145 @@
+import Foundation
+import HelsebroCore
+
+/// Every device profile and firmware spec, checked across files and compiled into decode plans.
+///
+/// Loaded once at start-up (and by `helsebro profile lint`); the hot path only sees the plans.
+public struct Registry: Sendable {
+    public private(set) var profiles: [String: DeviceProfile] = [:]
+    public private(set) var firmware: [String: FirmwareSpec] = [:]
+    /// Plans by profile id and firmware id; the profile's own plan (no firmware) under the empty firmware id.
+    public private(set) var plans: [String: [String: DecodePlan]] = [:]
+    public private(set) var issues: [ConfigIssue] = []
+
+    public init() {}
+
+    /// Loads `profilesDirectory/*.yaml` and `firmwareDirectory/*.yaml`. Issues are collected, not thrown.
+    public static func load(profilesDirectory: String, firmwareDirectory: String) -> Registry {
+        let files = yamlFiles(in: profilesDirectory) + yamlFiles(in: firmwareDirectory)
+        var registry = Registry()
+        var missing: [ConfigIssue] = []
+        for dir in [profilesDirectory, firmwareDirectory] where !FileManager.default.fileExists(atPath: dir) {
+            missing.append(ConfigIssue(file: dir, line: 1, column: 1, field: "(directory)", message: "directory not found"))
+        }
+        registry = load(files: files, firmwareDirectory: firmwareDirectory)
+        registry.issues = missing + registry.issues
+        return registry
+    }
+
+    /// Loads the given files; a file under `firmwareDirectory` (or with `payload:` at top level) is a firmware spec.
+    public static func load(files: [String], firmwareDirectory: String? = nil) -> Registry {
+        var registry = Registry()
+        var docs: [String: YAMLDocument] = [:]
+        var profileFiles: [String: String] = [:]
+        var firmwareFiles: [String: String] = [:]
+        for path in files {
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+            else {
+                registry.issues.append(ConfigIssue(file: path, line: 1, column: 1, field: "(file)", message: "cannot read the file as UTF-8 text"))
+                continue
+            }
+            let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+            let isFirmware = firmwareDirectory.map { path.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") } ?? false
+                || (!path.contains("DeviceProfiles/") && text.contains("\npayload:"))
+            if isFirmware {
+                let loaded = FirmwareSpecLoader.load(text: text, file: path, expectedID: stem)
+                registry.issues += loaded.document.issues
+                docs[path] = loaded.document
+                if let spec = loaded.spec {
+                    if let other = firmwareFiles[spec.id] {
+                        registry.issues.append(ConfigIssue(file: path, line: 1, column: 1, field: "id", message: "firmware id '\(spec.id)' is also used by \(other)"))
+                    }
+                    firmwareFiles[spec.id] = path
+                    registry.firmware[spec.id] = spec
+                }
+            } else {
+                let loaded = ProfileLoader.load(text: text, file: path, expectedID: stem)
+                registry.issues += loaded.document.issues
+                docs[path] = loaded.document
+                if let profile = loaded.profile {
+                    if let other = profileFiles[profile.id] {
+                        registry.issues.append(ConfigIssue(file: path, line: 1, column: 1, field: "id", message: "profile id '\(profile.id)' is also used by \(other)"))
+                    }
+                    profileFiles[profile.id] = path
+                    registry.profiles[profile.id] = profile
+                }
+            }
+        }
+        registry.crossCheck(docs: &docs, profileFiles: profileFiles, firmwareFiles: firmwareFiles)
+        return registry
+    }
+
+    /// Firmware lists point at specs that exist and point back; every pair compiles.
+    mutating func crossCheck(docs: inout [String: YAMLDocument], profileFiles: [String: String], firmwareFiles: [String: String]) {
+        for (id, profile) in profiles.sorted(by: { $0.key < $1.key }) {
+            let file = profileFiles[id]!
+            var doc = docs[file]!
+            let before = doc.issues.count
+            var plansForProfile: [String: DecodePlan] = [:]
+            switch DecodePlan.compile(profile: profile, firmware: nil) {
+            case .success(let plan): plansForProfile[""] = plan
+            case .failure(let problems):
+                for p in problems.list { doc.issue(at: p.field, p.message) }
+            }
+            for (i, fid) in profile.firmware.enumerated() {
+                guard let spec = firmware[fid] else {
+                    if firmwareFiles[fid] == nil {
+                        doc.issue(at: "firmware[\(i)]", fallback: "firmware", "no firmware spec '\(fid)' in Firmware-Specs/ (or it failed to load)")
+                    }
+                    continue
+                }
+                if spec.profile != id {
+                    doc.issue(at: "firmware[\(i)]", fallback: "firmware", "firmware spec '\(fid)' belongs to profile '\(spec.profile)'")
+                    continue
+                }
+                switch DecodePlan.compile(profile: profile, firmware: spec) {
+                case .success(let plan): plansForProfile[fid] = plan
+                case .failure(let problems):
+                    let ffile = firmwareFiles[fid]!
+                    var fdoc = docs[ffile]!
+                    let fbefore = fdoc.issues.count
+                    for p in problems.list {
+                        if p.inFirmwareSpec { fdoc.issue(at: p.field, fallback: "payload", p.message + " (profile '\(id)')") } else { doc.issue(at: p.field, p.message) }
+                    }
+                    issues += fdoc.issues[fbefore...]
+                    docs[ffile] = fdoc
+                }
+            }
+            issues += doc.issues[before...]
+            docs[file] = doc
+            plans[id] = plansForProfile
+        }
+        for (fid, spec) in firmware.sorted(by: { $0.key < $1.key }) {
+            let file = firmwareFiles[fid]!
+            var doc = docs[file]!
+            if let profile = profiles[spec.profile] {
+                if !profile.firmware.contains(fid) {
+                    doc.issue(at: "profile", "profile '\(spec.profile)' does not list this firmware under firmware:")
+                    issues.append(doc.issues.last!)
+                }
+            } else if profileFiles[spec.profile] == nil {
+                doc.issue(at: "profile", "no device profile '\(spec.profile)' in DeviceProfiles/ (or it failed to load)")
+                issues.append(doc.issues.last!)
+            }
+        }
+        issues.sort { ($0.file, $0.line, $0.column) < ($1.file, $1.line, $1.column) }
+    }
+
+    /// The plan for a profile and optional firmware spec.
+    public func plan(profile: String, firmware: String? = nil) throws(ConfigError) -> DecodePlan {
+        guard let forProfile = plans[profile] else {
+            throw ConfigError(.unknownProfile, "no usable device profile '\(profile)'")
+        }
+        guard let plan = forProfile[firmware ?? ""] else {
+            throw ConfigError(.unknownFirmware, "no firmware spec '\(firmware ?? "")' usable with profile '\(profile)'")
+        }
+        return plan
+    }
+
+    static func yamlFiles(in directory: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted().map {
+            directory.hasSuffix("/") ? directory + $0 : directory + "/" + $0
+        }
+    }
+}
