@@ -66,14 +66,13 @@ struct GattBloodPressureTests {
         let unknownYear = [UInt8(0x02)] + le16(0x008A) + le16(0x005A) + le16(0x006B) + dateTime(0, 5, 17, 8, 30, 0)
         #expect(try readings(.bloodPressureMeasurement, unknownYear)[0].time == nil)
         let badMonth = [UInt8(0x02)] + le16(0x008A) + le16(0x005A) + le16(0x006B) + dateTime(2024, 13, 17, 8, 30, 0)
-        guard case .invalidDateTime? = rejection(.bloodPressureMeasurement, badMonth) else {
-            Issue.record("month 13 accepted")
-            return
-        }
+        #expect(rejection(.bloodPressureMeasurement, badMonth) == .invalidDateTime(.month, value: 13))
         let feb30 = [UInt8(0x02)] + le16(0x008A) + le16(0x005A) + le16(0x006B) + dateTime(2023, 2, 29, 8, 30, 0)
-        #expect(rejection(.bloodPressureMeasurement, feb30) != nil)
+        #expect(rejection(.bloodPressureMeasurement, feb30) == .invalidDateTime(.day, value: 29))
         let hour24 = [UInt8(0x02)] + le16(0x008A) + le16(0x005A) + le16(0x006B) + dateTime(2024, 5, 17, 24, 0, 0)
-        #expect(rejection(.bloodPressureMeasurement, hour24) != nil)
+        #expect(rejection(.bloodPressureMeasurement, hour24) == .invalidDateTime(.hours, value: 24))
+        let year1500 = [UInt8(0x02)] + le16(0x008A) + le16(0x005A) + le16(0x006B) + dateTime(1500, 5, 17, 8, 0, 0)
+        #expect(rejection(.bloodPressureMeasurement, year1500) == .invalidDateTime(.year, value: 1500))
     }
 
     @Test("user 255 is the unknown user")

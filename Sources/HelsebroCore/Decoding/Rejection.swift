@@ -10,8 +10,8 @@ public enum Rejection: Error, Hashable, Sendable {
     case unannouncedBytes(expected: Int, actual: Int, flags: UInt8)
     /// Heart Rate Measurement announces RR-intervals but carries none, or an odd number of bytes for them.
     case rrIntervalsMalformed(bytes: Int)
-    /// A Date Time field out of its range (Bluetooth Date Time 0x2A08).
-    case invalidDateTime(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int)
+    /// A Date Time field out of its range (Bluetooth Date Time 0x2A08); only the faulty part is kept.
+    case invalidDateTime(DateTimePart, value: Int)
     /// A CGM record's Size field is below 6 or beyond the payload.
     case cgmRecordSize(record: Int, size: Int, remaining: Int)
     /// A CGM record's Size disagrees with its flags (with or without E2E-CRC).
@@ -55,8 +55,8 @@ public enum Rejection: Error, Hashable, Sendable {
             return "frame has \(actual - expected) byte(s) its flags 0x\(hex(flags)) do not announce (\(expected) expected, got \(actual))"
         case .rrIntervalsMalformed(let bytes):
             return "RR-interval flag set but \(bytes) byte(s) follow; RR-intervals need a positive, even number of bytes"
-        case .invalidDateTime(let y, let mo, let d, let h, let mi, let s):
-            return "time stamp out of range (Date Time 0x2A08): year \(y) month \(mo) day \(d) \(h):\(mi):\(s)"
+        case .invalidDateTime(let part, let value):
+            return "time stamp field '\(part.rawValue)' is \(value), outside \(part.range) (Date Time 0x2A08)"
         case .cgmRecordSize(let record, let size, let remaining):
             return "CGM record \(record): Size \(size) is below 6 or beyond the \(remaining) byte(s) left"
         case .cgmRecordLength(let record, let size, let expected, let crc):
@@ -97,5 +97,20 @@ public enum Rejection: Error, Hashable, Sendable {
         let s = String(v, radix: 16, uppercase: true)
         let width = MemoryLayout<T>.size * 2
         return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+    }
+}
+
+/// The parts of a Bluetooth Date Time (0x2A08), with their valid ranges (0 = "not known" for year, month, day).
+public enum DateTimePart: String, Sendable {
+    case year, month, day, hours, minutes, seconds
+
+    var range: String {
+        switch self {
+        case .year: "1582–9999 or 0"
+        case .month: "1–12 or 0"
+        case .day: "1–31 (and within the month) or 0"
+        case .hours: "0–23"
+        case .minutes, .seconds: "0–59"
+        }
     }
 }

@@ -72,12 +72,14 @@ public enum GattDecoder {
         let hour = Int(f.u8(o + 4))
         let minute = Int(f.u8(o + 5))
         let second = Int(f.u8(o + 6))
-        let partsValid = hour < 24 && minute < 60 && second < 60 && month <= 12 && day <= 31
-        if !partsValid || (year != 0 && !(1582...9999).contains(year))
-            || (year != 0 && month != 0 && day != 0 && !Timestamp.isValid(year: year, month: month, day: day))
-        {
-            return .failure(.invalidDateTime(year: year, month: month, day: day, hour: hour, minute: minute, second: second))
+        if year != 0 && !(1582...9999).contains(year) { return .failure(.invalidDateTime(.year, value: year)) }
+        if month > 12 { return .failure(.invalidDateTime(.month, value: month)) }
+        if day > 31 || (year != 0 && month != 0 && day != 0 && !Timestamp.isValid(year: year, month: month, day: day)) {
+            return .failure(.invalidDateTime(.day, value: day))
         }
+        if hour > 23 { return .failure(.invalidDateTime(.hours, value: hour)) }
+        if minute > 59 { return .failure(.invalidDateTime(.minutes, value: minute)) }
+        if second > 59 { return .failure(.invalidDateTime(.seconds, value: second)) }
         if year == 0 || month == 0 || day == 0 { return .success(nil) }
         let wall = Timestamp(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
         if options.clock == .utc { return .success(wall) }
