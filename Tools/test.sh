@@ -4,5 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Tools/setup.sh
+Tools/soundness.sh
 swift build --build-tests
 swift test --skip-build

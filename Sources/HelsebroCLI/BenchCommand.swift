@@ -11,7 +11,8 @@ struct BenchCommand: ParsableCommand {
     struct DecodeBench: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "decode",
-            abstract: "Decode (and with --profile, validate) every payload of a frames file; print payloads/s and ns/payload.",
+            abstract:
+                "Decode (and with --profile, validate) every payload of a frames file; print payloads/s and ns/payload.",
             discussion: "A frames file holds payloads, each a 16-bit little-endian length and then that many bytes.")
 
         @Option(help: "Channel of every payload.") var channel: String
@@ -22,7 +23,9 @@ struct BenchCommand: ParsableCommand {
         @OptionGroup var config: ConfigOptions
 
         func validate() throws {
-            guard let c = Channel(channel), c.isSupported else { throw ValidationError("unknown or unsupported channel '\(channel)'") }
+            guard let c = Channel(channel), c.isSupported else {
+                throw ValidationError("unknown or unsupported channel '\(channel)'")
+            }
             guard passes >= 1 else { throw ValidationError("--repeat must be at least 1") }
         }
 
@@ -40,7 +43,9 @@ struct BenchCommand: ParsableCommand {
                 } catch {
                     throw ValidationError(error.description)
                 }
-                guard let i = plan!.channelIndex(channel) else { throw ValidationError("profile '\(profile)' does not list \(channel.name)") }
+                guard let i = plan!.channelIndex(channel) else {
+                    throw ValidationError("profile '\(profile)' does not list \(channel.name)")
+                }
                 index = i
             }
             let receiveTime = Timestamp.now
@@ -59,12 +64,19 @@ struct BenchCommand: ParsableCommand {
                             readings.removeAll(keepingCapacity: true)
                             let rejection: Rejection?
                             if let plan {
-                                rejection = plan.process(channelIndex: index, payload: payload, receiveTime: receiveTime, into: &readings, ignored: &ignored)
+                                rejection = plan.process(
+                                    channelIndex: index, payload: payload, receiveTime: receiveTime, into: &readings,
+                                    ignored: &ignored)
                             } else if case .gatt(let c) = channel {
                                 rejection = GattDecoder.decode(c, payload, options: GattOptions(), into: &readings)
                             } else {
-                                let result = channel == .senmlJSON ? SenMLPack.decodeJSON(payload) : SenMLPack.decodeCBOR(payload)
-                                rejection = (try? result.get()).map { readingCount += $0.count; return nil } ?? .senml(.notAnArray)
+                                let result =
+                                    channel == .senmlJSON
+                                    ? SenMLPack.decodeJSON(payload) : SenMLPack.decodeCBOR(payload)
+                                rejection =
+                                    (try? result.get()).map {
+                                        readingCount += $0.count; return nil
+                                    } ?? .senml(.notAnArray)
                             }
                             if rejection == nil { decoded += 1 } else { rejected += 1 }
                             readingCount += readings.count
@@ -75,7 +87,9 @@ struct BenchCommand: ParsableCommand {
             let total = ranges.count * passes
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             let perSecond = Double(total) / seconds
-            print("payloads: \(total) (\(ranges.count) in file × \(passes)), decoded: \(decoded), rejected: \(rejected), readings: \(readingCount)")
+            print(
+                "payloads: \(total) (\(ranges.count) in file × \(passes)), decoded: \(decoded), rejected: \(rejected), readings: \(readingCount)"
+            )
             print("elapsed: \(String(format: "%.3f", seconds)) s")
             print("payloads/s: \(String(format: "%.0f", perSecond))")
             print("ns/payload: \(String(format: "%.1f", seconds * 1e9 / Double(total)))")

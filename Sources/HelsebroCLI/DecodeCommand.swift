@@ -60,7 +60,9 @@ struct DecodeCommand: ParsableCommand {
         let channel = Channel(channel)!
         let payload: [UInt8]
         if let hex {
-            guard let b = PayloadInput.bytes(hex: hex) else { throw ValidationError("--hex is not an even number of hex digits") }
+            guard let b = PayloadInput.bytes(hex: hex) else {
+                throw ValidationError("--hex is not an even number of hex digits")
+            }
             payload = b
         } else if let file {
             payload = try PayloadInput.file(file)
@@ -81,7 +83,8 @@ struct DecodeCommand: ParsableCommand {
                 var p = plan
                 if let s = sessionStart.flatMap(Timestamp.init(rfc3339:)) { p = p.withCGMSessionStart(s) }
                 let rejection = payload.withUnsafeBytes {
-                    p.process(channelIndex: index, payload: $0, receiveTime: receiveTime, into: &readings, ignored: &ignored)
+                    p.process(
+                        channelIndex: index, payload: $0, receiveTime: receiveTime, into: &readings, ignored: &ignored)
                 }
                 if let rejection {
                     report.rejection = rejection.description(plan: plan)
@@ -118,18 +121,24 @@ struct DecodeCommand: ParsableCommand {
         do {
             return try registry.plan(profile: profile, firmware: firmware)
         } catch {
-            let hint = registry.issues.isEmpty ? "" : " (run 'helsebro profile lint': \(registry.issues.count) issue(s))"
+            let hint =
+                registry.issues.isEmpty ? "" : " (run 'helsebro profile lint': \(registry.issues.count) issue(s))"
             throw ValidationError(error.description + hint)
         }
     }
 
     func firmwareOnly(_ registry: Registry) throws -> FirmwareSpec? {
         guard let firmware else { return nil }
-        guard let spec = registry.firmware[firmware] else { throw ValidationError("no usable firmware spec '\(firmware)'") }
+        guard let spec = registry.firmware[firmware] else {
+            throw ValidationError("no usable firmware spec '\(firmware)'")
+        }
         return spec
     }
 
-    func decodeRaw(_ channel: Channel, _ payload: [UInt8], options: GattOptions, receiveTime: Timestamp, _ report: inout DecodeReport) {
+    func decodeRaw(
+        _ channel: Channel, _ payload: [UInt8], options: GattOptions, receiveTime: Timestamp,
+        _ report: inout DecodeReport
+    ) {
         switch channel {
         case .gatt(let c):
             var readings: [Reading] = []

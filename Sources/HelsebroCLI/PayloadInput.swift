@@ -40,7 +40,9 @@ enum PayloadInput {
             guard o + 2 <= data.count else { throw CLIError("frames file ends inside a length prefix at byte \(o)") }
             let n = Int(data[o]) | Int(data[o + 1]) << 8
             o += 2
-            guard o + n <= data.count else { throw CLIError("frame at byte \(o - 2) announces \(n) bytes; the file ends first") }
+            guard o + n <= data.count else {
+                throw CLIError("frame at byte \(o - 2) announces \(n) bytes; the file ends first")
+            }
             ranges.append(o..<(o + n))
             o += n
         }

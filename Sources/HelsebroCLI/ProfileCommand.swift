@@ -30,27 +30,35 @@ struct ProfileCommand: ParsableCommand {
                     print("  firmware: \(p.firmware.joined(separator: ", "))")
                     for m in p.metrics {
                         let codes = [m.loinc.map { "LOINC \($0)" }, m.mdc == 0 ? nil : "MDC \(m.mdc)"].compactMap { $0 }
-                        print("  - \(m.key) [\(m.unit.code)] from \(m.source.text); \(codes.joined(separator: ", ")); plausible \(m.plausible.low)–\(m.plausible.high)")
+                        print(
+                            "  - \(m.key) [\(m.unit.code)] from \(m.source.text); \(codes.joined(separator: ", ")); plausible \(m.plausible.low)–\(m.plausible.high)"
+                        )
                     }
                 }
             }
             if !registry.issues.isEmpty {
-                writeError("\(registry.issues.count) issue(s) in profiles or firmware specs; run 'helsebro profile lint'")
+                writeError(
+                    "\(registry.issues.count) issue(s) in profiles or firmware specs; run 'helsebro profile lint'")
             }
         }
 
         func json(_ p: DeviceProfile, _ registry: Registry) -> String {
             func d(_ v: DecimalValue?) -> String { v.map { "\($0)" } ?? "null" }
             let metrics = p.metrics.map { m in
-                var a = "{\"low\": \(d(m.alerts.low)), \"high\": \(d(m.alerts.high)), \"critical-low\": \(d(m.alerts.criticalLow)), \"critical-high\": \(d(m.alerts.criticalHigh))"
-                a += ", \"duration-seconds\": \(m.alerts.durationSeconds.map(String.init) ?? "null"), \"repeat\": \(m.alerts.repeatCount.map(String.init) ?? "null")}"
-                return "{\"key\": \(JSONText.string(m.key)), \"source\": \(JSONText.string(m.source.text)), \"loinc\": \(m.loinc.map(JSONText.string) ?? "null"), \"mdc\": \(m.mdc == 0 ? "null" : String(m.mdc)), \"unit\": \(JSONText.string(m.unit.code)), \"plausible\": {\"low\": \(m.plausible.low), \"high\": \(m.plausible.high)}, \"alerts\": \(a)}"
+                var a =
+                    "{\"low\": \(d(m.alerts.low)), \"high\": \(d(m.alerts.high)), \"critical-low\": \(d(m.alerts.criticalLow)), \"critical-high\": \(d(m.alerts.criticalHigh))"
+                a +=
+                    ", \"duration-seconds\": \(m.alerts.durationSeconds.map(String.init) ?? "null"), \"repeat\": \(m.alerts.repeatCount.map(String.init) ?? "null")}"
+                return
+                    "{\"key\": \(JSONText.string(m.key)), \"source\": \(JSONText.string(m.source.text)), \"loinc\": \(m.loinc.map(JSONText.string) ?? "null"), \"mdc\": \(m.mdc == 0 ? "null" : String(m.mdc)), \"unit\": \(JSONText.string(m.unit.code)), \"plausible\": {\"low\": \(m.plausible.low), \"high\": \(m.plausible.high)}, \"alerts\": \(a)}"
             }
             let firmware = p.firmware.map { id -> String in
                 let spec = registry.firmware[id]
-                return "{\"id\": \(JSONText.string(id)), \"versions\": \(spec.map { JSONText.string($0.versions) } ?? "null")}"
+                return
+                    "{\"id\": \(JSONText.string(id)), \"versions\": \(spec.map { JSONText.string($0.versions) } ?? "null")}"
             }
-            return "{\"id\": \(JSONText.string(p.id)), \"model\": \(JSONText.string(p.model)), \"manufacturer\": \(JSONText.string(p.manufacturer)), \"version\": \(p.version), \"setting\": \(JSONText.string(p.setting.rawValue)), \"channels\": [\(p.channels.map { JSONText.string($0.name) }.joined(separator: ", "))], \"firmware\": [\(firmware.joined(separator: ", "))], \"metrics\": [\(metrics.joined(separator: ", "))]}"
+            return
+                "{\"id\": \(JSONText.string(p.id)), \"model\": \(JSONText.string(p.model)), \"manufacturer\": \(JSONText.string(p.manufacturer)), \"version\": \(p.version), \"setting\": \(JSONText.string(p.setting.rawValue)), \"channels\": [\(p.channels.map { JSONText.string($0.name) }.joined(separator: ", "))], \"firmware\": [\(firmware.joined(separator: ", "))], \"metrics\": [\(metrics.joined(separator: ", "))]}"
         }
     }
 
@@ -74,7 +82,9 @@ struct ProfileCommand: ParsableCommand {
                     let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
                     for n in names.sorted() where n.hasSuffix(".yaml") {
                         let path = dir + "/" + n
-                        if !explicit.contains(path) && !explicit.contains(where: { URL(fileURLWithPath: $0).lastPathComponent == n }) {
+                        if !explicit.contains(path)
+                            && !explicit.contains(where: { URL(fileURLWithPath: $0).lastPathComponent == n })
+                        {
                             files.append(path)
                         }
                     }

@@ -23,7 +23,9 @@ public struct ConfigIssue: Hashable, Sendable, CustomStringConvertible {
 /// fields and rules, never patient data (profiles hold none).
 public struct ConfigError: Error, CustomStringConvertible, Sendable {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        enum Base: Hashable, Sendable { case invalidConfiguration, unreadableDirectory, unknownProfile, unknownFirmware }
+        enum Base: Hashable, Sendable {
+            case invalidConfiguration, unreadableDirectory, unknownProfile, unknownFirmware
+        }
         let base: Base
         public static let invalidConfiguration = Code(base: .invalidConfiguration)
         public static let unreadableDirectory = Code(base: .unreadableDirectory)
@@ -38,7 +40,8 @@ public struct ConfigError: Error, CustomStringConvertible, Sendable {
     public var file: String
     public var line: Int
 
-    public init(_ code: Code, _ message: String, issues: [ConfigIssue] = [], file: String = #fileID, line: Int = #line) {
+    public init(_ code: Code, _ message: String, issues: [ConfigIssue] = [], file: String = #fileID, line: Int = #line)
+    {
         self.code = code
         self.message = message
         self.issues = issues

@@ -32,7 +32,9 @@ enum FirmwareSpecLoader {
         if let p = doc.string(top, "payload", "") {
             family = PayloadFamily(rawValue: p)
             if family == nil {
-                doc.issue("payload", top["payload"], "expected one of \(PayloadFamily.allCases.map(\.rawValue).joined(separator: ", ")), got '\(p)'")
+                doc.issue(
+                    "payload", top["payload"],
+                    "expected one of \(PayloadFamily.allCases.map(\.rawValue).joined(separator: ", ")), got '\(p)'")
             } else if family == .frame || family == .hl7v2 {
                 doc.issue("payload", top["payload"], "payload family '\(p)' is not decoded by this version")
             }
@@ -42,13 +44,18 @@ enum FirmwareSpecLoader {
             if let clock = doc.string(q, "clock", "quirks", required: false) {
                 switch clock {
                 case "utc":
-                    if q["timezone"] != nil { doc.issue("quirks.timezone", q["timezone"], "a UTC clock takes no timezone") }
+                    if q["timezone"] != nil {
+                        doc.issue("quirks.timezone", q["timezone"], "a UTC clock takes no timezone")
+                    }
                 case "local":
                     if let zone = doc.string(q, "timezone", "quirks") {
                         if let c = DeviceClock.named(zone) {
                             quirks.clock = c
                         } else {
-                            doc.issue("quirks.timezone", q["timezone"], "unknown zone '\(zone)'; use an EU zone such as Europe/Oslo, UTC, or a fixed offset like +01:00")
+                            doc.issue(
+                                "quirks.timezone", q["timezone"],
+                                "unknown zone '\(zone)'; use an EU zone such as Europe/Oslo, UTC, or a fixed offset like +01:00"
+                            )
                         }
                     }
                 default:
@@ -57,25 +64,38 @@ enum FirmwareSpecLoader {
             } else if q["timezone"] != nil {
                 doc.issue("quirks.timezone", q["timezone"], "a timezone needs clock: local")
             }
-            if let unode = q["unit-flag"], let u = doc.mapping(unode, "quirks.unit-flag", allowed: ["ignored", "actual-unit"]) {
+            if let unode = q["unit-flag"],
+                let u = doc.mapping(unode, "quirks.unit-flag", allowed: ["ignored", "actual-unit"])
+            {
                 if doc.bool(u, "ignored", "quirks.unit-flag") != true {
-                    doc.issue("quirks.unit-flag.ignored", u["ignored"] ?? unode, "state 'ignored: true' (the only quirk of the unit flag)")
+                    doc.issue(
+                        "quirks.unit-flag.ignored", u["ignored"] ?? unode,
+                        "state 'ignored: true' (the only quirk of the unit flag)")
                 }
                 if let text = doc.string(u, "actual-unit", "quirks.unit-flag") {
                     quirks.actualUnit = UCUMUnit(code: text)
-                    if quirks.actualUnit == nil { doc.issue("quirks.unit-flag.actual-unit", u["actual-unit"], "'\(text)' is not a UCUM unit Helsebro knows") }
+                    if quirks.actualUnit == nil {
+                        doc.issue(
+                            "quirks.unit-flag.actual-unit", u["actual-unit"],
+                            "'\(text)' is not a UCUM unit Helsebro knows")
+                    }
                 }
             }
-            quirks.vendorTrailingBytes = doc.integer(q, "vendor-trailing-bytes", "quirks", required: false, range: 1...64) ?? 0
+            quirks.vendorTrailingBytes =
+                doc.integer(q, "vendor-trailing-bytes", "quirks", required: false, range: 1...64) ?? 0
             quirks.cgmE2ECRC = doc.bool(q, "cgm-e2e-crc", "quirks")
             quirks.senmlPercentIsPercentage = doc.bool(q, "senml-percent-is-percentage", "quirks") ?? false
             if quirks.senmlPercentIsPercentage, family != nil, family != .senml {
-                doc.issue("quirks.senml-percent-is-percentage", q["senml-percent-is-percentage"], "applies only to payload: senml")
+                doc.issue(
+                    "quirks.senml-percent-is-percentage", q["senml-percent-is-percentage"],
+                    "applies only to payload: senml")
             }
         }
         guard doc.issues.isEmpty, let id, let profile, let versions, let family else {
             return Loaded(spec: nil, document: doc)
         }
-        return Loaded(spec: FirmwareSpec(id: id, profile: profile, versions: versions, family: family, quirks: quirks), document: doc)
+        return Loaded(
+            spec: FirmwareSpec(id: id, profile: profile, versions: versions, family: family, quirks: quirks),
+            document: doc)
     }
 }

@@ -41,7 +41,10 @@ enum ProfileLoader {
         for (i, node) in (doc.list(top, "channels", "") ?? []).enumerated() {
             let path = "channels[\(i)]"
             guard let text = node.string, let channel = Channel(text) else {
-                doc.issue(path, node, "unknown channel '\(node.string ?? "")'; expected gatt/<uuid> of a supported characteristic, senml+json, senml+cbor, hl7v2 or frame")
+                doc.issue(
+                    path, node,
+                    "unknown channel '\(node.string ?? "")'; expected gatt/<uuid> of a supported characteristic, senml+json, senml+cbor, hl7v2 or frame"
+                )
                 continue
             }
             if !channel.isSupported { doc.issue(path, node, "channel \(channel.name) is not decoded by this version") }
@@ -69,7 +72,9 @@ enum ProfileLoader {
         }
         var metrics: [MetricDefinition] = []
         let metricNodes = doc.list(top, "metrics", "") ?? []
-        if top["metrics"] != nil && metricNodes.isEmpty { doc.issue("metrics", top["metrics"], "list at least one metric") }
+        if top["metrics"] != nil && metricNodes.isEmpty {
+            doc.issue("metrics", top["metrics"], "list at least one metric")
+        }
         for (i, node) in metricNodes.enumerated() {
             if let m = metric(node, path: "metrics[\(i)]", channels: channels, &doc) {
                 if metrics.contains(where: { $0.key == m.key }) {
@@ -90,7 +95,8 @@ enum ProfileLoader {
         return Loaded(profile: profile, document: doc)
     }
 
-    static func metric(_ node: Node, path: String, channels: [Channel], _ doc: inout YAMLDocument) -> MetricDefinition? {
+    static func metric(_ node: Node, path: String, channels: [Channel], _ doc: inout YAMLDocument) -> MetricDefinition?
+    {
         guard let m = doc.mapping(node, path, allowed: metricFields) else { return nil }
         let before = doc.issues.count
         let key = doc.string(m, "key", path)
@@ -110,26 +116,34 @@ enum ProfileLoader {
             if let v = UInt32(text), v >> 16 == 2 {
                 mdc = v
             } else {
-                doc.issue(path + ".mdc", m["mdc"], "expected an IEEE 11073-10101 code in partition 2 (SCADA): 131072–196607, got '\(text)'")
+                doc.issue(
+                    path + ".mdc", m["mdc"],
+                    "expected an IEEE 11073-10101 code in partition 2 (SCADA): 131072–196607, got '\(text)'")
             }
         }
         var unit: UCUMUnit?
         if let text = doc.string(m, "unit", path) {
             unit = UCUMUnit(code: text)
             if unit == nil {
-                doc.issue(path + ".unit", m["unit"], "'\(text)' is not a UCUM unit Helsebro knows; expected one of: \(UCUMUnit.allCases.dropFirst().map(\.code).joined(separator: " "))")
+                doc.issue(
+                    path + ".unit", m["unit"],
+                    "'\(text)' is not a UCUM unit Helsebro knows; expected one of: \(UCUMUnit.allCases.dropFirst().map(\.code).joined(separator: " "))"
+                )
             }
         }
         if let unit, case .field(let f)? = source {
             for from in f.possibleUnits where from.conversion(to: unit) == nil {
-                doc.issue(path + ".unit", m["unit"], "'\(unit.code)' cannot hold '\(f.name)', which devices send in '\(from.code)'")
+                doc.issue(
+                    path + ".unit", m["unit"],
+                    "'\(unit.code)' cannot hold '\(f.name)', which devices send in '\(from.code)'")
             }
         }
         let decimals = doc.integer(m, "decimals", path, range: 0...6)
         var plausible: PlausibleRange?
         if let pnode = m["plausible"] {
             if let p = doc.mapping(pnode, path + ".plausible", allowed: ["low", "high"]),
-                let low = doc.decimal(p, "low", path + ".plausible"), let high = doc.decimal(p, "high", path + ".plausible")
+                let low = doc.decimal(p, "low", path + ".plausible"),
+                let high = doc.decimal(p, "high", path + ".plausible")
             {
                 if DecimalValue.compare(low.value, high.value) >= 0 {
                     doc.issue(path + ".plausible.high", p["high"], "must be above low")
@@ -183,7 +197,9 @@ enum ProfileLoader {
         }
         if let plausible {
             for (name, v) in present where !plausible.contains(v.double) {
-                doc.issue(path + "." + name, nodes[name], "lies outside the plausible range \(plausible.low)–\(plausible.high): it could never fire")
+                doc.issue(
+                    path + "." + name, nodes[name],
+                    "lies outside the plausible range \(plausible.low)–\(plausible.high): it could never fire")
             }
         }
     }
@@ -206,10 +222,15 @@ enum ProfileLoader {
             doc.issue(path, node, "unknown source '\(text)'; expected a GATT field name or senml:<name>")
             return nil
         }
-        let gatt = channels.compactMap { c -> GattCharacteristic? in if case .gatt(let g) = c { return g } else { return nil } }
+        let gatt = channels.compactMap { c -> GattCharacteristic? in
+            if case .gatt(let g) = c { return g } else { return nil }
+        }
         let fieldsOffered = gatt.flatMap(\.fields).map(\.name)
         if !fieldsOffered.contains(field.name) {
-            doc.issue(path, node, "no channel of this profile carries '\(text)' (channels offer: \(Set(fieldsOffered).sorted().joined(separator: ", ")))")
+            doc.issue(
+                path, node,
+                "no channel of this profile carries '\(text)' (channels offer: \(Set(fieldsOffered).sorted().joined(separator: ", ")))"
+            )
         }
         return .field(field)
     }

@@ -19,7 +19,8 @@ public struct Registry: Sendable {
         var registry = Registry()
         var missing: [ConfigIssue] = []
         for dir in [profilesDirectory, firmwareDirectory] where !FileManager.default.fileExists(atPath: dir) {
-            missing.append(ConfigIssue(file: dir, line: 1, column: 1, field: "(directory)", message: "directory not found"))
+            missing.append(
+                ConfigIssue(file: dir, line: 1, column: 1, field: "(directory)", message: "directory not found"))
         }
         registry = load(files: files, firmwareDirectory: firmwareDirectory)
         registry.issues = missing + registry.issues
@@ -35,11 +36,14 @@ public struct Registry: Sendable {
         for path in files {
             guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
             else {
-                registry.issues.append(ConfigIssue(file: path, line: 1, column: 1, field: "(file)", message: "cannot read the file as UTF-8 text"))
+                registry.issues.append(
+                    ConfigIssue(
+                        file: path, line: 1, column: 1, field: "(file)", message: "cannot read the file as UTF-8 text"))
                 continue
             }
             let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-            let isFirmware = firmwareDirectory.map { path.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") } ?? false
+            let isFirmware =
+                firmwareDirectory.map { path.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") } ?? false
                 || (!path.contains("DeviceProfiles/") && text.contains("\npayload:"))
             if isFirmware {
                 let loaded = FirmwareSpecLoader.load(text: text, file: path, expectedID: stem)
@@ -47,7 +51,10 @@ public struct Registry: Sendable {
                 docs[path] = loaded.document
                 if let spec = loaded.spec {
                     if let other = firmwareFiles[spec.id] {
-                        registry.issues.append(ConfigIssue(file: path, line: 1, column: 1, field: "id", message: "firmware id '\(spec.id)' is also used by \(other)"))
+                        registry.issues.append(
+                            ConfigIssue(
+                                file: path, line: 1, column: 1, field: "id",
+                                message: "firmware id '\(spec.id)' is also used by \(other)"))
                     }
                     firmwareFiles[spec.id] = path
                     registry.firmware[spec.id] = spec
@@ -58,7 +65,10 @@ public struct Registry: Sendable {
                 docs[path] = loaded.document
                 if let profile = loaded.profile {
                     if let other = profileFiles[profile.id] {
-                        registry.issues.append(ConfigIssue(file: path, line: 1, column: 1, field: "id", message: "profile id '\(profile.id)' is also used by \(other)"))
+                        registry.issues.append(
+                            ConfigIssue(
+                                file: path, line: 1, column: 1, field: "id",
+                                message: "profile id '\(profile.id)' is also used by \(other)"))
                     }
                     profileFiles[profile.id] = path
                     registry.profiles[profile.id] = profile
@@ -70,7 +80,9 @@ public struct Registry: Sendable {
     }
 
     /// Firmware lists point at specs that exist and point back; every pair compiles.
-    mutating func crossCheck(docs: inout [String: YAMLDocument], profileFiles: [String: String], firmwareFiles: [String: String]) {
+    mutating func crossCheck(
+        docs: inout [String: YAMLDocument], profileFiles: [String: String], firmwareFiles: [String: String]
+    ) {
         for (id, profile) in profiles.sorted(by: { $0.key < $1.key }) {
             let file = profileFiles[id]!
             var doc = docs[file]!
@@ -84,12 +96,16 @@ public struct Registry: Sendable {
             for (i, fid) in profile.firmware.enumerated() {
                 guard let spec = firmware[fid] else {
                     if firmwareFiles[fid] == nil {
-                        doc.issue(at: "firmware[\(i)]", fallback: "firmware", "no firmware spec '\(fid)' in Firmware-Specs/ (or it failed to load)")
+                        doc.issue(
+                            at: "firmware[\(i)]", fallback: "firmware",
+                            "no firmware spec '\(fid)' in Firmware-Specs/ (or it failed to load)")
                     }
                     continue
                 }
                 if spec.profile != id {
-                    doc.issue(at: "firmware[\(i)]", fallback: "firmware", "firmware spec '\(fid)' belongs to profile '\(spec.profile)'")
+                    doc.issue(
+                        at: "firmware[\(i)]", fallback: "firmware",
+                        "firmware spec '\(fid)' belongs to profile '\(spec.profile)'")
                     continue
                 }
                 switch DecodePlan.compile(profile: profile, firmware: spec) {
@@ -99,7 +115,11 @@ public struct Registry: Sendable {
                     var fdoc = docs[ffile]!
                     let fbefore = fdoc.issues.count
                     for p in problems.list {
-                        if p.inFirmwareSpec { fdoc.issue(at: p.field, fallback: "payload", p.message + " (profile '\(id)')") } else { doc.issue(at: p.field, p.message) }
+                        if p.inFirmwareSpec {
+                            fdoc.issue(at: p.field, fallback: "payload", p.message + " (profile '\(id)')")
+                        } else {
+                            doc.issue(at: p.field, p.message)
+                        }
                     }
                     issues += fdoc.issues[fbefore...]
                     docs[ffile] = fdoc
@@ -118,7 +138,8 @@ public struct Registry: Sendable {
                     issues.append(doc.issues.last!)
                 }
             } else if profileFiles[spec.profile] == nil {
-                doc.issue(at: "profile", "no device profile '\(spec.profile)' in DeviceProfiles/ (or it failed to load)")
+                doc.issue(
+                    at: "profile", "no device profile '\(spec.profile)' in DeviceProfiles/ (or it failed to load)")
                 issues.append(doc.issues.last!)
             }
         }

@@ -1,3 +1,4 @@
+import HelsebroCore
 import Yams
 
 /// Reads typed fields out of a YAML mapping while collecting issues with line and column.
@@ -88,7 +89,9 @@ struct YAMLDocument {
         return s.string
     }
 
-    mutating func decimal(_ m: [String: Node], _ key: String, _ path: String, required: Bool = true) -> DecimalValueText? {
+    mutating func decimal(_ m: [String: Node], _ key: String, _ path: String, required: Bool = true)
+        -> DecimalValueText?
+    {
         guard let text = string(m, key, path, required: required) else { return nil }
         guard let d = DecimalValueText(text) else {
             issue(path + "." + key, m[key], "expected a number, got '\(text)'")
@@ -97,13 +100,16 @@ struct YAMLDocument {
         return d
     }
 
-    mutating func integer(_ m: [String: Node], _ key: String, _ path: String, required: Bool = true, range: ClosedRange<Int>)
+    mutating func integer(
+        _ m: [String: Node], _ key: String, _ path: String, required: Bool = true, range: ClosedRange<Int>
+    )
         -> Int?
     {
         guard let text = string(m, key, path, required: required) else { return nil }
         let full = path.isEmpty ? key : path + "." + key
         guard let v = Int(text), range.contains(v) else {
-            issue(full, m[key], "expected a whole number from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
+            issue(
+                full, m[key], "expected a whole number from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
             return nil
         }
         return v
@@ -148,8 +154,6 @@ struct YAMLDocument {
         return n * factor
     }
 }
-
-import HelsebroCore
 
 /// A number as written in YAML, kept exact.
 struct DecimalValueText {

@@ -2,11 +2,14 @@ import Foundation
 import HelsebroMQTT
 import Testing
 
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path
 
 /// The built `helsebro` executable, beside the test bundle.
 func helsebroExecutable() -> String {
-    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("helsebro").path
+    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+        "helsebro"
+    ).path
     if FileManager.default.isExecutableFile(atPath: beside) { return beside }
     return repositoryRoot + "/.build/debug/helsebro"
 }
@@ -37,17 +40,22 @@ func helsebro(_ arguments: [String], stdin: Data? = nil) throws -> Run {
     let o = out.fileHandleForReading.readDataToEndOfFile()
     let e = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
-    return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    return Run(
+        status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+        stderr: String(decoding: e, as: UTF8.self))
 }
 
 @Suite("helsebro command line")
 struct CommandTests {
     @Test("decode without a profile reports what the device sent")
     func decodeRaw() throws {
-        let r = try helsebro(["decode", "--channel", "gatt/2a35", "--hex", "1F BDF0 6EF0 9CF0 E8070511081E00 4800 02 2700"])
+        let r = try helsebro([
+            "decode", "--channel", "gatt/2a35", "--hex", "1F BDF0 6EF0 9CF0 E8070511081E00 4800 02 2700",
+        ])
         #expect(r.status == 0)
         let rows = r.readings
-        #expect(rows.map { $0["metric"] as? String } == ["systolic", "diastolic", "mean-arterial-pressure", "pulse-rate"])
+        #expect(
+            rows.map { $0["metric"] as? String } == ["systolic", "diastolic", "mean-arterial-pressure", "pulse-rate"])
         #expect(rows[0]["unit"] as? String == "kPa")
         #expect((rows[0]["value"] as? NSNumber)?.doubleValue == 18.9)
         #expect(rows[0]["precision"] as? Int == 1)
@@ -57,7 +65,10 @@ struct CommandTests {
         #expect(rows[0]["absent"] is NSNull)
         #expect(r.json?["rejected"] is NSNull)
         // The key order of the contract.
-        #expect(r.stdout.hasPrefix(#"{"readings": [{"metric": "systolic", "loinc": "8480-6", "mdc": 150021, "value": 18.9, "absent": null, "unit": "kPa", "precision": 1, "time": "#))
+        #expect(
+            r.stdout.hasPrefix(
+                #"{"readings": [{"metric": "systolic", "loinc": "8480-6", "mdc": 150021, "value": 18.9, "absent": null, "unit": "kPa", "precision": 1, "time": "#
+            ))
     }
 
     @Test("decode with a profile validates and converts")
@@ -68,7 +79,10 @@ struct CommandTests {
         ])
         #expect(r.status == 0)
         #expect(r.readings.map { $0["value"] as? Int } == [142, 83, 117])
-        #expect(r.readings.allSatisfy { $0["unit"] as? String == "mm[Hg]" && $0["time"] as? String == "2026-11-23T04:00:00Z" })
+        #expect(
+            r.readings.allSatisfy {
+                $0["unit"] as? String == "mm[Hg]" && $0["time"] as? String == "2026-11-23T04:00:00Z"
+            })
         #expect(r.readings.map { $0["metric"] as? String } == ["systolic", "diastolic", "mean-arterial-pressure"])
     }
 
@@ -83,43 +97,62 @@ struct CommandTests {
     func rejected() throws {
         let r = try helsebro(["decode", "--channel", "gatt/2a35", "--hex", "1E 8A00"])
         #expect(r.status == 3)
-        #expect((r.json?["rejected"] as? [String: Any])?["reason"] as? String == "frame too short: flags 0x1E announce 19 bytes, got 3")
+        #expect(
+            (r.json?["rejected"] as? [String: Any])?["reason"] as? String
+                == "frame too short: flags 0x1E announce 19 bytes, got 3")
         #expect(r.readings.isEmpty)
-        let implausible = try helsebro(["decode", "--channel", "gatt/2a1c", "--profile", "thermometer-th10", "--hex", "00 B4 01 00 FF"])
+        let implausible = try helsebro([
+            "decode", "--channel", "gatt/2a1c", "--profile", "thermometer-th10", "--hex", "00 B4 01 00 FF",
+        ])
         #expect(implausible.status == 3)
-        #expect(((implausible.json?["rejected"] as? [String: Any])?["reason"] as? String)?.contains("32–42 Cel") == true)
+        #expect(
+            ((implausible.json?["rejected"] as? [String: Any])?["reason"] as? String)?.contains("32–42 Cel") == true)
     }
 
-    @Test("usage errors exit 2", arguments: [
-        ["decode", "--channel", "gatt/9999", "--hex", "00"],
-        ["decode", "--channel", "gatt/2a35"],
-        ["decode", "--channel", "gatt/2a35", "--hex", "00", "--file", "x"],
-        ["decode", "--channel", "gatt/2a35", "--hex", "0"],
-        ["decode", "--channel", "gatt/2a35", "--hex", "00", "--profile", "no-such-profile"],
-        ["decode"],
-    ])
+    @Test(
+        "usage errors exit 2",
+        arguments: [
+            ["decode", "--channel", "gatt/9999", "--hex", "00"],
+            ["decode", "--channel", "gatt/2a35"],
+            ["decode", "--channel", "gatt/2a35", "--hex", "00", "--file", "x"],
+            ["decode", "--channel", "gatt/2a35", "--hex", "0"],
+            ["decode", "--channel", "gatt/2a35", "--hex", "00", "--profile", "no-such-profile"],
+            ["decode"],
+        ])
     func usage(arguments: [String]) throws {
         #expect(try helsebro(arguments).status == 2)
     }
 
     @Test("SenML from standard input, JSON and CBOR")
     func senmlStdin() throws {
-        let pack = #"[{"bn":"urn:dev:mac:0024befffe804ff1:","bt":1.7e9,"n":"spo2","u":"%","v":96},{"n":"temp","u":"Cel","v":37.25}]"#
+        let pack =
+            #"[{"bn":"urn:dev:mac:0024befffe804ff1:","bt":1.7e9,"n":"spo2","u":"%","v":96},{"n":"temp","u":"Cel","v":37.25}]"#
         let raw = try helsebro(["decode", "--channel", "senml+json", "-"], stdin: Data(pack.utf8))
         #expect(raw.status == 0)
-        #expect(raw.readings.map { $0["metric"] as? String } == ["urn:dev:mac:0024befffe804ff1:spo2", "urn:dev:mac:0024befffe804ff1:temp"])
+        #expect(
+            raw.readings.map { $0["metric"] as? String } == [
+                "urn:dev:mac:0024befffe804ff1:spo2", "urn:dev:mac:0024befffe804ff1:temp",
+            ])
         #expect(raw.readings[0]["unit"] as? String == "1" && raw.readings[1]["precision"] as? Int == 2)
-        let validated = try helsebro(["decode", "--channel", "senml+json", "--profile", "gateway-senml-vitals", "--firmware", "gateway-senml-vitals-fw1", "-"], stdin: Data(pack.utf8))
+        let validated = try helsebro(
+            [
+                "decode", "--channel", "senml+json", "--profile", "gateway-senml-vitals", "--firmware",
+                "gateway-senml-vitals-fw1", "-",
+            ], stdin: Data(pack.utf8))
         #expect(validated.status == 0)
         #expect(validated.readings.map { $0["metric"] as? String } == ["spo2", "body-temperature"])
-        #expect(validated.readings[0]["unit"] as? String == "%" && validated.readings[0]["time"] as? String == "2023-11-14T22:13:20Z")
-        let strict = try helsebro(["decode", "--channel", "senml+json", "--profile", "gateway-senml-vitals", "-"], stdin: Data(pack.utf8))
+        #expect(
+            validated.readings[0]["unit"] as? String == "%"
+                && validated.readings[0]["time"] as? String == "2023-11-14T22:13:20Z")
+        let strict = try helsebro(
+            ["decode", "--channel", "senml+json", "--profile", "gateway-senml-vitals", "-"], stdin: Data(pack.utf8))
         #expect(strict.status == 3)
     }
 
     @Test("decode --file reads raw bytes")
     func fromFile() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("helsebro-\(UUID().uuidString).bin").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("helsebro-\(UUID().uuidString).bin")
+            .path
         defer { try? FileManager.default.removeItem(atPath: path) }
         try Data([0x00, 0x6C, 0x01, 0x00, 0xFF]).write(to: URL(fileURLWithPath: path))
         let r = try helsebro(["decode", "--channel", "gatt/2a1c", "--file", path])
@@ -130,10 +163,12 @@ struct CommandTests {
     func lint() throws {
         let ok = try helsebro(["profile", "lint"])
         #expect(ok.status == 0)
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("helsebro-lint-\(UUID().uuidString)").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("helsebro-lint-\(UUID().uuidString)")
+            .path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let original = try String(contentsOfFile: repositoryRoot + "/DeviceProfiles/thermometer-th10.yaml", encoding: .utf8)
+        let original = try String(
+            contentsOfFile: repositoryRoot + "/DeviceProfiles/thermometer-th10.yaml", encoding: .utf8)
         let broken = original.replacingOccurrences(of: "loinc: 8310-5", with: "loinc: 8310-4")
         let path = dir + "/thermometer-th10.yaml"
         try broken.write(toFile: path, atomically: true, encoding: .utf8)
@@ -157,12 +192,16 @@ struct CommandTests {
 
     @Test("bench decode runs over a frames file")
     func bench() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("helsebro-\(UUID().uuidString).frames").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("helsebro-\(UUID().uuidString).frames")
+            .path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let frame: [UInt8] = [0x00, 0x8A, 0x00, 0x5A, 0x00, 0x6B, 0x00]
         let bad: [UInt8] = [0x1E, 0x8A]
         try Data([7, 0] + frame + [2, 0] + bad).write(to: URL(fileURLWithPath: path))
-        let r = try helsebro(["bench", "decode", "--channel", "gatt/2a35", "--frames", path, "--profile", "bp-cuff-ua200", "--repeat", "3"])
+        let r = try helsebro([
+            "bench", "decode", "--channel", "gatt/2a35", "--frames", path, "--profile", "bp-cuff-ua200", "--repeat",
+            "3",
+        ])
         #expect(r.status == 0)
         #expect(r.stdout.contains("payloads: 6 (2 in file × 3), decoded: 3, rejected: 3, readings: 9"))
         #expect(r.stdout.contains("ns/payload:"))

@@ -5,7 +5,8 @@ import Testing
 @testable import HelsebroConfig
 
 /// The repository root, found from this file's path.
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path
 
 /// Writes profiles and specs into a fresh temporary `DeviceProfiles/` and `Firmware-Specs/`, loads them, and removes
 /// the folder afterwards.
@@ -16,8 +17,12 @@ func withTemporaryConfig(
     defer { try? FileManager.default.removeItem(atPath: dir) }
     try FileManager.default.createDirectory(atPath: dir + "/DeviceProfiles", withIntermediateDirectories: true)
     try FileManager.default.createDirectory(atPath: dir + "/Firmware-Specs", withIntermediateDirectories: true)
-    for (name, text) in profiles { try text.write(toFile: dir + "/DeviceProfiles/" + name, atomically: true, encoding: .utf8) }
-    for (name, text) in firmware { try text.write(toFile: dir + "/Firmware-Specs/" + name, atomically: true, encoding: .utf8) }
+    for (name, text) in profiles {
+        try text.write(toFile: dir + "/DeviceProfiles/" + name, atomically: true, encoding: .utf8)
+    }
+    for (name, text) in firmware {
+        try text.write(toFile: dir + "/Firmware-Specs/" + name, atomically: true, encoding: .utf8)
+    }
     try body(Registry.load(profilesDirectory: dir + "/DeviceProfiles", firmwareDirectory: dir + "/Firmware-Specs"), dir)
 }
 
@@ -64,11 +69,15 @@ let goodFirmware = """
 struct LintTests {
     @Test("the profiles and specs shipped in the repository lint clean and compile")
     func shipped() {
-        let r = Registry.load(profilesDirectory: repositoryRoot + "/DeviceProfiles", firmwareDirectory: repositoryRoot + "/Firmware-Specs")
+        let r = Registry.load(
+            profilesDirectory: repositoryRoot + "/DeviceProfiles", firmwareDirectory: repositoryRoot + "/Firmware-Specs"
+        )
         #expect(r.issues.map(\.description) == [])
         #expect(r.profiles.count >= 8)
         #expect(r.firmware.values.filter { $0.quirks != FirmwareQuirks() }.count >= 2)
-        for kind in ["gatt/2a35", "gatt/2a18", "gatt/2aa7", "gatt/2a1c", "gatt/2a9d", "gatt/2a5e", "gatt/2a5f", "gatt/2a37"] {
+        for kind in [
+            "gatt/2a35", "gatt/2a18", "gatt/2aa7", "gatt/2a1c", "gatt/2a9d", "gatt/2a5e", "gatt/2a5f", "gatt/2a37",
+        ] {
             #expect(r.profiles.values.contains { $0.channels.contains(Channel(kind)!) }, "no profile for \(kind)")
         }
         for p in r.profiles.values {
@@ -79,7 +88,8 @@ struct LintTests {
 
     @Test("a valid pair loads and compiles")
     func valid() throws {
-        try withTemporaryConfig(profiles: ["cuff.yaml": goodProfile], firmware: ["cuff-fw1.yaml": goodFirmware]) { r, _ in
+        try withTemporaryConfig(profiles: ["cuff.yaml": goodProfile], firmware: ["cuff-fw1.yaml": goodFirmware]) {
+            r, _ in
             #expect(r.issues == [])
             let plan = try r.plan(profile: "cuff", firmware: "cuff-fw1")
             #expect(plan.firmware?.quirks.clock == DeviceClock.named("Europe/Oslo"))
@@ -87,23 +97,31 @@ struct LintTests {
     }
 
     /// Each broken profile names file, line and field.
-    @Test("errors name file, line and field", arguments: [
-        ("  - key: systolic\n", "  - key: Systolic\n", 9, "metrics[0].key"),
-        ("loinc: 8480-6", "loinc: 8480-5", 11, "metrics[0].loinc"),
-        ("mdc: 150021", "mdc: 266016", 12, "metrics[0].mdc"),
-        ("unit: mm[Hg]\n    decimals: 0\n    plausible: {low: 0, high: 300}", "unit: mmHg\n    decimals: 0\n    plausible: {low: 0, high: 300}", 13, "metrics[0].unit"),
-        ("plausible: {low: 0, high: 300}", "plausible: {low: 300, high: 0}", 15, "metrics[0].plausible.high"),
-        ("critical-high: 220}", "critical-high: 170}", 16, "metrics[0].alerts.critical-high"),
-        ("critical-high: 220}", "critical-high: 320}", 16, "metrics[0].alerts.critical-high"),
-        ("setting: home", "setting: clinic", 5, "setting"),
-        ("channels: [gatt/2a35]", "channels: [gatt/2A35]", 6, "channels[0]"),
-        ("    source: diastolic", "    source: diastolik", 18, "metrics[1].source"),
-        ("    source: diastolic", "    source: glucose", 18, "metrics[1].source"),
-        ("    decimals: 0\n    plausible: {low: 0, high: 200}", "    decimals: 0\n    plausable: {low: 0, high: 200}", 21, "metrics[1].plausable"),
-        ("version: 1", "version: one", 4, "version"),
-        ("id: cuff", "id: other", 1, "id"),
-        ("firmware: [cuff-fw1]", "firmware: [cuff-fw9]", 7, "firmware[0]"),
-    ])
+    @Test(
+        "errors name file, line and field",
+        arguments: [
+            ("  - key: systolic\n", "  - key: Systolic\n", 9, "metrics[0].key"),
+            ("loinc: 8480-6", "loinc: 8480-5", 11, "metrics[0].loinc"),
+            ("mdc: 150021", "mdc: 266016", 12, "metrics[0].mdc"),
+            (
+                "unit: mm[Hg]\n    decimals: 0\n    plausible: {low: 0, high: 300}",
+                "unit: mmHg\n    decimals: 0\n    plausible: {low: 0, high: 300}", 13, "metrics[0].unit"
+            ),
+            ("plausible: {low: 0, high: 300}", "plausible: {low: 300, high: 0}", 15, "metrics[0].plausible.high"),
+            ("critical-high: 220}", "critical-high: 170}", 16, "metrics[0].alerts.critical-high"),
+            ("critical-high: 220}", "critical-high: 320}", 16, "metrics[0].alerts.critical-high"),
+            ("setting: home", "setting: clinic", 5, "setting"),
+            ("channels: [gatt/2a35]", "channels: [gatt/2A35]", 6, "channels[0]"),
+            ("    source: diastolic", "    source: diastolik", 18, "metrics[1].source"),
+            ("    source: diastolic", "    source: glucose", 18, "metrics[1].source"),
+            (
+                "    decimals: 0\n    plausible: {low: 0, high: 200}",
+                "    decimals: 0\n    plausable: {low: 0, high: 200}", 21, "metrics[1].plausable"
+            ),
+            ("version: 1", "version: one", 4, "version"),
+            ("id: cuff", "id: other", 1, "id"),
+            ("firmware: [cuff-fw1]", "firmware: [cuff-fw9]", 7, "firmware[0]"),
+        ])
     func profileErrors(find: String, replace: String, line: Int, field: String) throws {
         let text = goodProfile.replacingOccurrences(of: find, with: replace)
         #expect(text != goodProfile, "test edit did not apply")
@@ -116,13 +134,18 @@ struct LintTests {
         }
     }
 
-    @Test("firmware-spec errors name file, line and field", arguments: [
-        ("timezone: Europe/Oslo", "timezone: Europe/Atlantis", 7, "quirks.timezone"),
-        ("clock: local", "clock: lokal", 6, "quirks.clock"),
-        ("payload: gatt", "payload: modbus", 4, "payload"),
-        ("profile: cuff", "profile: nothing", 2, "profile"),
-        ("  timezone: Europe/Oslo", "  timezone: Europe/Oslo\n  unit-flag: {ignored: true, actual-unit: Cel}", 8, "quirks.unit-flag.actual-unit"),
-    ])
+    @Test(
+        "firmware-spec errors name file, line and field",
+        arguments: [
+            ("timezone: Europe/Oslo", "timezone: Europe/Atlantis", 7, "quirks.timezone"),
+            ("clock: local", "clock: lokal", 6, "quirks.clock"),
+            ("payload: gatt", "payload: modbus", 4, "payload"),
+            ("profile: cuff", "profile: nothing", 2, "profile"),
+            (
+                "  timezone: Europe/Oslo", "  timezone: Europe/Oslo\n  unit-flag: {ignored: true, actual-unit: Cel}", 8,
+                "quirks.unit-flag.actual-unit"
+            ),
+        ])
     func firmwareErrors(find: String, replace: String, line: Int, field: String) throws {
         let text = goodFirmware.replacingOccurrences(of: find, with: replace)
         #expect(text != goodFirmware)
@@ -141,7 +164,12 @@ struct LintTests {
         }
     }
 
-    @Test("LOINC check digits", arguments: [("8480-6", true), ("8867-4", true), ("2708-6", true), ("29463-7", true), ("8480-7", false), ("84806", false), ("x480-6", false)])
+    @Test(
+        "LOINC check digits",
+        arguments: [
+            ("8480-6", true), ("8867-4", true), ("2708-6", true), ("29463-7", true), ("8480-7", false),
+            ("84806", false), ("x480-6", false),
+        ])
     func loinc(code: String, valid: Bool) {
         #expect(LOINC.isWellFormed(code) == valid)
     }

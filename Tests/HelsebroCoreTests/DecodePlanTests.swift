@@ -5,16 +5,21 @@ import Testing
 /// Validation against a profile: metric mapping, unit conversion, plausible range, time sanity.
 @Suite("Decode plans and validation")
 struct DecodePlanTests {
-    static func metric(_ key: String, _ source: MetricSource, _ unit: UCUMUnit, decimals: Int, _ low: Int64, _ high: Int64) -> MetricDefinition {
+    static func metric(
+        _ key: String, _ source: MetricSource, _ unit: UCUMUnit, decimals: Int, _ low: Int64, _ high: Int64
+    ) -> MetricDefinition {
         MetricDefinition(
             key: key, source: source, loinc: nil, mdc: 150_021, unit: unit, decimals: decimals,
-            plausible: PlausibleRange(low: DecimalValue(mantissa: low, exponent: 0), high: DecimalValue(mantissa: high, exponent: 0)),
+            plausible: PlausibleRange(
+                low: DecimalValue(mantissa: low, exponent: 0), high: DecimalValue(mantissa: high, exponent: 0)),
             alerts: AlertThresholds())
     }
 
     static let bpProfile = DeviceProfile(
-        id: "bp", model: "m", manufacturer: "x", version: 1, setting: .home, channels: [.gatt(.bloodPressureMeasurement), .gatt(.intermediateCuffPressure)],
-        firmware: [], metrics: [
+        id: "bp", model: "m", manufacturer: "x", version: 1, setting: .home,
+        channels: [.gatt(.bloodPressureMeasurement), .gatt(.intermediateCuffPressure)],
+        firmware: [],
+        metrics: [
             metric("systolic", .field(.systolic), .mmHg, decimals: 0, 0, 300),
             metric("diastolic", .field(.diastolic), .mmHg, decimals: 0, 0, 200),
             metric("map", .field(.meanArterialPressure), .mmHg, decimals: 0, 0, 250),
@@ -22,11 +27,15 @@ struct DecodePlanTests {
 
     static let now = Timestamp(year: 2026, month: 11, day: 23, hour: 4)
 
-    func run(_ plan: DecodePlan, _ channel: Channel, _ bytes: [UInt8], receive: Timestamp? = now) -> (Rejection?, [Reading], Int) {
+    func run(_ plan: DecodePlan, _ channel: Channel, _ bytes: [UInt8], receive: Timestamp? = now) -> (
+        Rejection?, [Reading], Int
+    ) {
         var out: [Reading] = []
         var ignored = 0
         let r = bytes.withUnsafeBytes {
-            plan.process(channelIndex: plan.channelIndex(channel)!, payload: $0, receiveTime: receive, into: &out, ignored: &ignored)
+            plan.process(
+                channelIndex: plan.channelIndex(channel)!, payload: $0, receiveTime: receive, into: &out,
+                ignored: &ignored)
         }
         return (r, out, ignored)
     }
@@ -95,7 +104,8 @@ struct DecodePlanTests {
         let (ok, out, _) = run(plan, .gatt(.glucoseMeasurement), base + [0x11])
         // 90 × 10⁻⁵ kg/L = 90 mg/dL = 4.995… mmol/L → 5.0
         #expect(ok == nil && out[0].value.text == "5.0" && out[0].unit == .millimolePerLitre)
-        #expect(run(plan, .gatt(.glucoseMeasurement), base + [0x1A]).0 == .notPatientMeasurement(.glucoseControlSolution))
+        #expect(
+            run(plan, .gatt(.glucoseMeasurement), base + [0x1A]).0 == .notPatientMeasurement(.glucoseControlSolution))
     }
 
     @Test("a firmware quirk naming a unit the channel cannot announce does not compile")
@@ -114,12 +124,15 @@ struct DecodePlanTests {
     func senmlBinding() throws {
         let profile = DeviceProfile(
             id: "s", model: "m", manufacturer: "x", version: 1, setting: .home, channels: [.senmlJSON],
-            firmware: [], metrics: [
+            firmware: [],
+            metrics: [
                 Self.metric("spo2", .senml("spo2"), .percent, decimals: 0, 50, 100),
                 Self.metric("temp", .senml("temp"), .celsius, decimals: 1, 32, 42),
             ], ignoredSources: ["battery"])
         let strict = try DecodePlan.compile(profile: profile, firmware: nil).get()
-        let pack = Array(#"[{"bn":"urn:dev:mac:0024befffe804ff1:","n":"spo2","u":"%","v":0.97,"t":-30},{"n":"temp","u":"Cel","v":36.60},{"n":"battery","u":"%","v":0.5}]"#.utf8)
+        let pack = Array(
+            #"[{"bn":"urn:dev:mac:0024befffe804ff1:","n":"spo2","u":"%","v":0.97,"t":-30},{"n":"temp","u":"Cel","v":36.60},{"n":"battery","u":"%","v":0.5}]"#
+                .utf8)
         let (r, out, _) = run(strict, .senmlJSON, pack)
         #expect(r == nil)
         #expect(out.map(\.value.text) == ["97", "36.60"])
@@ -128,10 +141,14 @@ struct DecodePlanTests {
         #expect(run(strict, .senmlJSON, percent).0 == .implausible(metric: 0))
         var q = FirmwareQuirks()
         q.senmlPercentIsPercentage = true
-        let lenient = try DecodePlan.compile(profile: profile, firmware: FirmwareSpec(id: "f", profile: "s", versions: "1", family: .senml, quirks: q)).get()
+        let lenient = try DecodePlan.compile(
+            profile: profile, firmware: FirmwareSpec(id: "f", profile: "s", versions: "1", family: .senml, quirks: q)
+        ).get()
         #expect(run(lenient, .senmlJSON, percent).1.map(\.value.text) == ["97"])
         #expect(run(strict, .senmlJSON, Array(#"[{"n":"x:heart","v":1}]"#.utf8)).0 == .senmlNameNotInProfile(record: 0))
-        #expect(run(strict, .senmlJSON, Array(#"[{"n":"x:temp","u":"K","v":310}]"#.utf8)).0 == .unknownSenMLUnit(record: 0, unit: "K"))
+        #expect(
+            run(strict, .senmlJSON, Array(#"[{"n":"x:temp","u":"K","v":310}]"#.utf8)).0
+                == .unknownSenMLUnit(record: 0, unit: "K"))
         #expect(MetricSource.senml("temp").matches(senmlName: "urn:x:temp"))
         #expect(!MetricSource.senml("temp").matches(senmlName: "urn:x:skintemp"))
     }
@@ -146,7 +163,9 @@ struct DecodePlanTests {
         let frame = hex("00 8A00 5A00 6B00")
         for _ in 0..<1000 {
             out.removeAll(keepingCapacity: true)
-            _ = frame.withUnsafeBytes { plan.process(channelIndex: 0, payload: $0, receiveTime: Self.now, into: &out, ignored: &ignored) }
+            _ = frame.withUnsafeBytes {
+                plan.process(channelIndex: 0, payload: $0, receiveTime: Self.now, into: &out, ignored: &ignored)
+            }
         }
         #expect(out.count == 3 && out.capacity == capacity)
     }

@@ -20,7 +20,8 @@ struct GattBloodPressureTests {
     func flagCombinations(flags: Int) throws {
         let f = UInt8(flags)
         let bytes = Self.frame(flags: f)
-        let expectedLength = 7 + (f & 2 != 0 ? 7 : 0) + (f & 4 != 0 ? 2 : 0) + (f & 8 != 0 ? 1 : 0) + (f & 16 != 0 ? 2 : 0)
+        let expectedLength =
+            7 + (f & 2 != 0 ? 7 : 0) + (f & 4 != 0 ? 2 : 0) + (f & 8 != 0 ? 1 : 0) + (f & 16 != 0 ? 2 : 0)
         #expect(bytes.count == expectedLength)
         let rs = try readings(.bloodPressureMeasurement, bytes)
         #expect(rs.map(\.field) == [.systolic, .diastolic, .meanArterialPressure] + (f & 4 != 0 ? [.pulseRate] : []))
@@ -30,8 +31,12 @@ struct GattBloodPressureTests {
         #expect(rs[0].time == (f & 2 != 0 ? Timestamp(year: 2024, month: 5, day: 17, hour: 8, minute: 30) : nil))
         #expect(rs.allSatisfy { $0.userID == (f & 8 != 0 ? 3 : nil) })
         #expect(rs[0].status.contains(.bodyMovement) == (f & 16 != 0))
-        #expect(rejection(.bloodPressureMeasurement, Array(bytes.dropLast())) == .truncated(needed: bytes.count, actual: bytes.count - 1, flags: f))
-        #expect(rejection(.bloodPressureMeasurement, bytes + [0]) == .unannouncedBytes(expected: bytes.count, actual: bytes.count + 1, flags: f))
+        #expect(
+            rejection(.bloodPressureMeasurement, Array(bytes.dropLast()))
+                == .truncated(needed: bytes.count, actual: bytes.count - 1, flags: f))
+        #expect(
+            rejection(.bloodPressureMeasurement, bytes + [0])
+                == .unannouncedBytes(expected: bytes.count, actual: bytes.count + 1, flags: f))
     }
 
     /// Nordic BloodPressureMeasurementDataCallbackTest: 18.9/11.0/15.6 kPa-style values with status 0x0027 and 0x0012.
@@ -57,7 +62,8 @@ struct GattBloodPressureTests {
     @Test("special values stay absent with their kind")
     func specials() throws {
         let rs = try readings(.bloodPressureMeasurement, hex("04 FF07 0008 FE07 0208"))
-        #expect(rs.map(\.value) == [.absent(.nan), .absent(.nres), .absent(.positiveInfinity), .absent(.negativeInfinity)])
+        #expect(
+            rs.map(\.value) == [.absent(.nan), .absent(.nres), .absent(.positiveInfinity), .absent(.negativeInfinity)])
     }
 
     /// Date Time 0x2A08: year, month or day 0 mean "not known"; other out-of-range parts are an error.

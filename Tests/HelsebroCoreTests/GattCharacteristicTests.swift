@@ -23,7 +23,10 @@ struct GattTemperatureTests {
         if f & 4 != 0 { b.append(UInt8(type)) }
         let r = try readings(.temperatureMeasurement, b)[0]
         #expect(r.unit == (f & 1 != 0 ? .fahrenheit : .celsius))
-        let sites: [StatusFlag] = [.siteArmpit, .siteBody, .siteEar, .siteFinger, .siteGastrointestinalTract, .siteMouth, .siteRectum, .siteToe, .siteTympanum]
+        let sites: [StatusFlag] = [
+            .siteArmpit, .siteBody, .siteEar, .siteFinger, .siteGastrointestinalTract, .siteMouth, .siteRectum,
+            .siteToe, .siteTympanum,
+        ]
         if f & 4 != 0 {
             #expect(r.status.contains((1...9).contains(type) ? sites[type - 1] : .siteReserved))
         } else {
@@ -33,7 +36,12 @@ struct GattTemperatureTests {
         #expect(rejection(.temperatureMeasurement, b + [1]) != nil)
     }
 
-    @Test("FLOAT specials", arguments: [(UInt32(0x007F_FFFF), AbsentReason.nan), (0x0080_0000, .nres), (0x007F_FFFE, .positiveInfinity), (0x0080_0002, .negativeInfinity), (0x0080_0001, .reserved)])
+    @Test(
+        "FLOAT specials",
+        arguments: [
+            (UInt32(0x007F_FFFF), AbsentReason.nan), (0x0080_0000, .nres), (0x007F_FFFE, .positiveInfinity),
+            (0x0080_0002, .negativeInfinity), (0x0080_0001, .reserved),
+        ])
     func specials(raw: UInt32, reason: AbsentReason) throws {
         let b: [UInt8] = [0, UInt8(raw & 0xFF), UInt8(raw >> 8 & 0xFF), UInt8(raw >> 16 & 0xFF), UInt8(raw >> 24)]
         #expect(try readings(.temperatureMeasurement, b)[0].value == .absent(reason))
@@ -43,7 +51,8 @@ struct GattTemperatureTests {
 /// Glucose Measurement 0x2A18 (SIG-XML glucose_measurement.xml; Nordic and Current Health tests for nibbles).
 @Suite("GATT 0x2A18 glucose")
 struct GattGlucoseTests {
-    static func frame(flags: UInt8, typeLocation: UInt8 = 0x11, annunciation: UInt16 = 0, offset: Int16 = -5) -> [UInt8] {
+    static func frame(flags: UInt8, typeLocation: UInt8 = 0x11, annunciation: UInt16 = 0, offset: Int16 = -5) -> [UInt8]
+    {
         var b: [UInt8] = [flags] + le16(42) + dateTime(2024, 3, 1, 7, 10, 0)
         if flags & 0x01 != 0 { b += le16(UInt16(bitPattern: offset)) }
         if flags & 0x02 != 0 { b += le16(0xB05A) + [typeLocation] }  // 90 × 10⁻⁵ kg/L = 90 mg/dL
@@ -74,14 +83,16 @@ struct GattGlucoseTests {
 
     /// Type is the low nibble, location the high: 0x12 → capillary plasma / finger (Nordic test comment L81); 0x34
     /// → venous plasma / earlobe; 0x49 → ISF / control solution; 0x1A → control solution / finger (Current Health).
-    @Test("type and sample-location nibbles", arguments: [
-        (UInt8(0x12), StatusFlag.glucoseCapillaryPlasma, StatusFlag.locationFinger, UInt32(160_188)),
-        (0x34, .glucoseVenousPlasma, .locationEarlobe, 160_196),
-        (0x49, .glucoseInterstitialFluid, .locationControlSolution, 160_212),
-        (0x1A, .glucoseControlSolution, .locationFinger, 160_208),
-        (0xF1, .glucoseCapillaryWholeBlood, .locationNotAvailable, 160_184),
-        (0x00, .glucoseTypeReserved, .locationReserved, 0),
-    ])
+    @Test(
+        "type and sample-location nibbles",
+        arguments: [
+            (UInt8(0x12), StatusFlag.glucoseCapillaryPlasma, StatusFlag.locationFinger, UInt32(160_188)),
+            (0x34, .glucoseVenousPlasma, .locationEarlobe, 160_196),
+            (0x49, .glucoseInterstitialFluid, .locationControlSolution, 160_212),
+            (0x1A, .glucoseControlSolution, .locationFinger, 160_208),
+            (0xF1, .glucoseCapillaryWholeBlood, .locationNotAvailable, 160_184),
+            (0x00, .glucoseTypeReserved, .locationReserved, 0),
+        ])
     func nibbles(byte: UInt8, type: StatusFlag, location: StatusFlag, mdc: UInt32) throws {
         let r = try readings(.glucoseMeasurement, Self.frame(flags: 0x02, typeLocation: byte))[0]
         #expect(r.status.contains(type) && r.status.contains(location))
@@ -93,9 +104,16 @@ struct GattGlucoseTests {
     func annunciation() throws {
         let a = try readings(.glucoseMeasurement, Self.frame(flags: 0x0A, annunciation: 0x0557))[0]
         // Bits 0, 1, 2, 4, 6, 8, 10, plus the type and location of the 0x11 nibble byte.
-        #expect(a.status == StatusSet(.deviceBatteryLow, .sensorMalfunction, .sampleSizeInsufficient, .stripTypeIncorrect, .resultTooLow, .sensorTemperatureTooLow, .generalDeviceFault, .glucoseCapillaryWholeBlood, .locationFinger))
+        #expect(
+            a.status
+                == StatusSet(
+                    .deviceBatteryLow, .sensorMalfunction, .sampleSizeInsufficient, .stripTypeIncorrect, .resultTooLow,
+                    .sensorTemperatureTooLow, .generalDeviceFault, .glucoseCapillaryWholeBlood, .locationFinger))
         let b = try readings(.glucoseMeasurement, Self.frame(flags: 0x0A, annunciation: 0x0F50))[0]
-        for flag in [StatusFlag.stripTypeIncorrect, .resultTooLow, .sensorTemperatureTooLow, .stripPulledTooSoon, .generalDeviceFault, .timeFault] {
+        for flag in [
+            StatusFlag.stripTypeIncorrect, .resultTooLow, .sensorTemperatureTooLow, .stripPulledTooSoon,
+            .generalDeviceFault, .timeFault,
+        ] {
             #expect(b.status.contains(flag))
         }
         #expect(!b.status.contains(.deviceBatteryLow))
@@ -245,7 +263,9 @@ struct GattCGMTests {
         #expect(CRC16.mcrf4xx(Array("123456789".utf8)) == 0x6F91)
     }
 
-    @Test("every flag combination, with and without E2E-CRC", arguments: [0x00, 0x01, 0x02, 0x03, 0x20, 0x40, 0x80, 0xE0, 0xE3], [false, true])
+    @Test(
+        "every flag combination, with and without E2E-CRC",
+        arguments: [0x00, 0x01, 0x02, 0x03, 0x20, 0x40, 0x80, 0xE0, 0xE3], [false, true])
     func flags(flags: Int, crc: Bool) throws {
         let f = UInt8(flags)
         let b = Self.record(flags: f, crc: crc)
@@ -270,7 +290,9 @@ struct GattCGMTests {
     func multiple() throws {
         var o = GattOptions()
         o.cgmSessionStart = Timestamp(year: 2026, month: 1, day: 1)
-        let b = Self.record(flags: 0, offset: 5, crc: true) + Self.record(flags: 0x03, glucose: 0x0082, offset: 10, crc: true)
+        let b =
+            Self.record(flags: 0, offset: 5, crc: true)
+            + Self.record(flags: 0x03, glucose: 0x0082, offset: 10, crc: true)
         let rs = try readings(.cgmMeasurement, b, o)
         #expect(rs.map(\.value.text) == ["120", "130", "1.5", "95"])
         #expect(rs.map(\.record) == [0, 1, 1, 1])
@@ -292,9 +314,15 @@ struct GattCGMTests {
 
     @Test("size below 6, beyond the payload, or disagreeing with the flags")
     func sizes() {
-        #expect(rejection(.cgmMeasurement, hex("05 00 78 00 05 00")) == .cgmRecordSize(record: 0, size: 5, remaining: 6))
-        #expect(rejection(.cgmMeasurement, hex("08 00 78 00 05 00")) == .cgmRecordSize(record: 0, size: 8, remaining: 6))
-        #expect(rejection(.cgmMeasurement, hex("07 00 78 00 05 00 00")) == .cgmRecordLength(record: 0, size: 7, expected: 6, crc: false))
-        #expect(rejection(.cgmMeasurement, hex("06 01 78 00 05 00")) == .cgmRecordLength(record: 0, size: 6, expected: 8, crc: false))
+        #expect(
+            rejection(.cgmMeasurement, hex("05 00 78 00 05 00")) == .cgmRecordSize(record: 0, size: 5, remaining: 6))
+        #expect(
+            rejection(.cgmMeasurement, hex("08 00 78 00 05 00")) == .cgmRecordSize(record: 0, size: 8, remaining: 6))
+        #expect(
+            rejection(.cgmMeasurement, hex("07 00 78 00 05 00 00"))
+                == .cgmRecordLength(record: 0, size: 7, expected: 6, crc: false))
+        #expect(
+            rejection(.cgmMeasurement, hex("06 01 78 00 05 00"))
+                == .cgmRecordLength(record: 0, size: 6, expected: 8, crc: false))
     }
 }

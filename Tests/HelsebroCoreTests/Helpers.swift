@@ -14,7 +14,9 @@ func dateTime(_ y: Int, _ mo: Int, _ d: Int, _ h: Int, _ mi: Int, _ s: Int) -> [
     le16(UInt16(y)) + [UInt8(mo), UInt8(d), UInt8(h), UInt8(mi), UInt8(s)]
 }
 
-func decode(_ c: GattCharacteristic, _ bytes: [UInt8], _ options: GattOptions = GattOptions()) -> Result<[Reading], Rejection> {
+func decode(_ c: GattCharacteristic, _ bytes: [UInt8], _ options: GattOptions = GattOptions()) -> Result<
+    [Reading], Rejection
+> {
     var out: [Reading] = []
     if let r = GattDecoder.decode(c, bytes, options: options, into: &out) { return .failure(r) }
     return .success(out)

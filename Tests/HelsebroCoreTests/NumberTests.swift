@@ -6,13 +6,15 @@ import Testing
 struct NumberTests {
     /// PHD-IG FLOATS.md L33–L40 worked values; Nordic DataTest `setValue_SFLOAT_hex` (10.1 → 65 F0); Nordic BP test
     /// (18.9 → BD F0, 138 → 8A 00).
-    @Test("SFLOAT decodes with its exponent kept", arguments: [
-        (UInt16(0x0002), "2", 0), (0xF014, "2.0", 1), (0xE0C8, "2.00", 2), (0x1002, "20", 0), (0x2002, "200", 0),
-        (0x04D2, "1234", 0), (0x0B2E, "-1234", 0), (0xF065, "10.1", 1), (0xF0BD, "18.9", 1), (0x008A, "138", 0),
-        // Trap 1: 0x800 is reserved only at exponent 0 (Tidepool SFloatTests).
-        (0xF800, "-204.8", 1), (0xF7FF, "204.7", 1),
-        (0x8001, "0.00000001", 8), (0x77FF, "20470000000", 0), (0x7FFF, "-10000000", 0), (0x0000, "0", 0),
-    ])
+    @Test(
+        "SFLOAT decodes with its exponent kept",
+        arguments: [
+            (UInt16(0x0002), "2", 0), (0xF014, "2.0", 1), (0xE0C8, "2.00", 2), (0x1002, "20", 0), (0x2002, "200", 0),
+            (0x04D2, "1234", 0), (0x0B2E, "-1234", 0), (0xF065, "10.1", 1), (0xF0BD, "18.9", 1), (0x008A, "138", 0),
+            // Trap 1: 0x800 is reserved only at exponent 0 (Tidepool SFloatTests).
+            (0xF800, "-204.8", 1), (0xF7FF, "204.7", 1),
+            (0x8001, "0.00000001", 8), (0x77FF, "20470000000", 0), (0x7FFF, "-10000000", 0), (0x0000, "0", 0),
+        ])
     func sfloat(raw: UInt16, text: String, places: Int) {
         let v = SFloat(raw: raw).value
         #expect(v.text == text)
@@ -20,31 +22,37 @@ struct NumberTests {
     }
 
     /// PHD-IG FLOATS.md L49–L55: the five special values, each kept apart.
-    @Test("SFLOAT special values", arguments: [
-        (UInt16(0x07FF), AbsentReason.nan), (0x0800, .nres), (0x07FE, .positiveInfinity),
-        (0x0802, .negativeInfinity), (0x0801, .reserved),
-    ])
+    @Test(
+        "SFLOAT special values",
+        arguments: [
+            (UInt16(0x07FF), AbsentReason.nan), (0x0800, .nres), (0x07FE, .positiveInfinity),
+            (0x0802, .negativeInfinity), (0x0801, .reserved),
+        ])
     func sfloatSpecial(raw: UInt16, reason: AbsentReason) {
         #expect(SFloat(raw: raw).value == .absent(reason))
     }
 
-    @Test("FLOAT decodes with its exponent kept", arguments: [
-        (UInt32(0xFF00_0014), "2.0"), (0xFE00_00C8, "2.00"), (0x00FF_FB2E, "-1234"), (0x0100_0002, "20"),
-        // Nordic DataTest setValue_FLOAT_hex: 12345.67 → bytes 87 D6 12 FE.
-        (0xFE12_D687, "12345.67"),
-        // PHD transcoding white paper: 00 6C 01 00 FF = 36.4 °C.
-        (0xFF00_016C, "36.4"),
-        // Non-zero exponent with a special mantissa is a number.
-        (0xFF7F_FFFF, "838860.7"),
-    ])
+    @Test(
+        "FLOAT decodes with its exponent kept",
+        arguments: [
+            (UInt32(0xFF00_0014), "2.0"), (0xFE00_00C8, "2.00"), (0x00FF_FB2E, "-1234"), (0x0100_0002, "20"),
+            // Nordic DataTest setValue_FLOAT_hex: 12345.67 → bytes 87 D6 12 FE.
+            (0xFE12_D687, "12345.67"),
+            // PHD transcoding white paper: 00 6C 01 00 FF = 36.4 °C.
+            (0xFF00_016C, "36.4"),
+            // Non-zero exponent with a special mantissa is a number.
+            (0xFF7F_FFFF, "838860.7"),
+        ])
     func float(raw: UInt32, text: String) {
         #expect(MedFloat32(raw: raw).value.text == text)
     }
 
-    @Test("FLOAT special values", arguments: [
-        (UInt32(0x007F_FFFF), AbsentReason.nan), (0x0080_0000, .nres), (0x007F_FFFE, .positiveInfinity),
-        (0x0080_0002, .negativeInfinity), (0x0080_0001, .reserved),
-    ])
+    @Test(
+        "FLOAT special values",
+        arguments: [
+            (UInt32(0x007F_FFFF), AbsentReason.nan), (0x0080_0000, .nres), (0x007F_FFFE, .positiveInfinity),
+            (0x0080_0002, .negativeInfinity), (0x0080_0001, .reserved),
+        ])
     func floatSpecial(raw: UInt32, reason: AbsentReason) {
         #expect(MedFloat32(raw: raw).value == .absent(reason))
     }
@@ -66,9 +74,12 @@ struct NumberTests {
         #expect(specials == 5)
     }
 
-    @Test("Decimal text keeps written precision", arguments: [
-        ("36.60", "36.60"), ("-0.5", "-0.5"), ("1.5e3", "1500"), ("6E-2", "0.06"), ("120", "120"), ("0.000", "0.000"),
-    ])
+    @Test(
+        "Decimal text keeps written precision",
+        arguments: [
+            ("36.60", "36.60"), ("-0.5", "-0.5"), ("1.5e3", "1500"), ("6E-2", "0.06"), ("120", "120"),
+            ("0.000", "0.000"),
+        ])
     func decimalText(input: String, output: String) {
         #expect(DecimalValue(text: Array(input.utf8))?.description == output)
     }
@@ -92,7 +103,9 @@ struct TimeTests {
         #expect(Timestamp(rfc3339: "2010-12-18T15:00:00.25Z")?.rfc3339 == "2010-12-18T15:00:00.25Z")
         #expect(Timestamp(rfc3339: "2010-02-30T15:00:00Z") == nil)
         #expect(Timestamp(rfc3339: "2010-12-18 15:00") == nil)
-        #expect(Timestamp(year: 1969, month: 12, day: 31, hour: 23, minute: 59, second: 59).rfc3339 == "1969-12-31T23:59:59Z")
+        #expect(
+            Timestamp(year: 1969, month: 12, day: 31, hour: 23, minute: 59, second: 59).rfc3339
+                == "1969-12-31T23:59:59Z")
     }
 
     /// Directive 2000/84/EC: summer time from 01:00 UTC on the last Sunday of March to 01:00 UTC on the last Sunday

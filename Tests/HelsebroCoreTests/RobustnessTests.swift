@@ -66,8 +66,13 @@ struct RobustnessTests {
     @Test("mutated SenML JSON and CBOR never crash")
     func mutatedSenML() {
         var rng = SplitMix(state: 8428)
-        let json = Array(#"[{"bn":"urn:dev:x:","bt":1.7e9,"bu":"Cel","n":"t","v":36.6,"s":1},{"n":"b","vb":true},{"n":"d","vd":"AQID"},{"n":"s","vs":"a\u00e9\"b"}]"#.utf8)
-        let cbor: [UInt8] = [0x82, 0xA3, 0x00, 0x61, 0x74, 0x02, 0xC4, 0x82, 0x20, 0x19, 0x02, 0x67, 0x06, 0x22, 0xA2, 0x00, 0x61, 0x68, 0x02, 0xF9, 0x3E, 0x00]
+        let json = Array(
+            #"[{"bn":"urn:dev:x:","bt":1.7e9,"bu":"Cel","n":"t","v":36.6,"s":1},{"n":"b","vb":true},{"n":"d","vd":"AQID"},{"n":"s","vs":"a\u00e9\"b"}]"#
+                .utf8)
+        let cbor: [UInt8] = [
+            0x82, 0xA3, 0x00, 0x61, 0x74, 0x02, 0xC4, 0x82, 0x20, 0x19, 0x02, 0x67, 0x06, 0x22, 0xA2, 0x00, 0x61, 0x68,
+            0x02, 0xF9, 0x3E, 0x00,
+        ]
         var accepted = 0
         for _ in 0..<20_000 {
             for (seed, isJSON) in [(json, true), (cbor, false)] {
@@ -76,7 +81,8 @@ struct RobustnessTests {
                     switch Int.random(in: 0..<3, using: &rng) {
                     case 0: b[Int.random(in: 0..<b.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
                     case 1: b.remove(at: Int.random(in: 0..<b.count, using: &rng))
-                    default: b.insert(UInt8.random(in: 0...255, using: &rng), at: Int.random(in: 0...b.count, using: &rng))
+                    default:
+                        b.insert(UInt8.random(in: 0...255, using: &rng), at: Int.random(in: 0...b.count, using: &rng))
                     }
                     if b.isEmpty { b = [0] }
                 }
@@ -109,7 +115,10 @@ struct SoundnessTests {
         var checked = 0
         for path in try swiftFiles(sources) {
             let text = try readText(path)
-            for line in text.split(separator: "\n") where line.hasPrefix("import ") || line.hasPrefix("@_exported import ") || line.hasPrefix("@testable import ") {
+            for line in text.split(separator: "\n")
+            where line.hasPrefix("import ") || line.hasPrefix("@_exported import ")
+                || line.hasPrefix("@testable import ")
+            {
                 Issue.record("\(path): \(line)")
             }
             checked += 1

@@ -20,7 +20,9 @@ struct SenMLTests {
     /// §5.1.2 multiple data points: bn concatenated with n, units per record.
     @Test("RFC 8428 §5.1.2")
     func multipleDatapoints() throws {
-        let r = try senml(#"[{"bn":"urn:dev:ow:10e2073a01080063","n":"voltage","u":"V","v":120.1},{"n":"current","u":"A","v":1.2}]"#).get()
+        let r = try senml(
+            #"[{"bn":"urn:dev:ow:10e2073a01080063","n":"voltage","u":"V","v":120.1},{"n":"current","u":"A","v":1.2}]"#
+        ).get()
         #expect(r.map(\.name) == ["urn:dev:ow:10e2073a01080063voltage", "urn:dev:ow:10e2073a01080063current"])
         #expect(r.map(\.unit) == ["V", "A"])
     }
@@ -38,8 +40,13 @@ struct SenMLTests {
         #expect(r[1].unit == "A" && r[0].unit == "V")
         #expect(r.allSatisfy { $0.version == 5 })
         #expect(r[1].timestamp(receiveTime: nil).time == Timestamp(microseconds: 1_276_020_071_001_000))
-        #expect(r.map { $0.value! } == ["120.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7"].map { .number(DecimalValue(text: Array($0.utf8))!) })
-        let cbor = hex("""
+        #expect(
+            r.map { $0.value! }
+                == ["120.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7"].map {
+                    .number(DecimalValue(text: Array($0.utf8))!)
+                })
+        let cbor = hex(
+            """
             87 a7 21 78 1b 75 72 6e 3a 64 65 76 3a 6f 77 3a 31 30 65 32 30 37 33 61 30 31 30 38 30 30 36 3a
             22 fb 41 d3 03 a1 5b 00 10 62 23 61 41 20 05 00 67 76 6f 6c 74 61 67 65 01 61 56 02 fb 40 5e 06
             66 66 66 66 66 a3 00 67 63 75 72 72 65 6e 74 06 24 02 fb 3f f3 33 33 33 33 33 33 a3 00 67 63 75
@@ -59,7 +66,9 @@ struct SenMLTests {
     /// §5.1.4 resolved data: base time plus relative t.
     @Test("RFC 8428 §5.1.4 base time and unit carry over")
     func baseFields() throws {
-        let r = try senml(#"[{"bn":"urn:dev:ow:10e2073a01080063","bt":1.320067464e+09,"bu":"%RH","v":21.2},{"t":10,"v":21.3},{"t":92,"v":21.5}]"#).get()
+        let r = try senml(
+            #"[{"bn":"urn:dev:ow:10e2073a01080063","bt":1.320067464e+09,"bu":"%RH","v":21.2},{"t":10,"v":21.3},{"t":92,"v":21.5}]"#
+        ).get()
         #expect(r.map(\.name) == Array(repeating: "urn:dev:ow:10e2073a01080063", count: 3))
         #expect(r.map(\.time) == [1_320_067_464, 1_320_067_474, 1_320_067_556])
         #expect(r.allSatisfy { $0.unit == "%RH" })
@@ -68,7 +77,9 @@ struct SenMLTests {
     /// §5.1.6: base fields are tracked independently; a new bn keeps the earlier bt.
     @Test("base fields hold until the next record that carries the same field")
     func independentBases() throws {
-        let r = try senml(#"[{"bn":"a:","bt":1.3e9,"n":"x","v":1},{"bn":"b:","n":"y","v":2},{"bt":1.4e9,"n":"z","v":3},{"n":"w","v":4}]"#).get()
+        let r = try senml(
+            #"[{"bn":"a:","bt":1.3e9,"n":"x","v":1},{"bn":"b:","n":"y","v":2},{"bt":1.4e9,"n":"z","v":3},{"n":"w","v":4}]"#
+        ).get()
         #expect(r.map(\.name) == ["a:x", "b:y", "b:z", "b:w"])
         #expect(r.map(\.time) == [1.3e9, 1.3e9, 1.4e9, 1.4e9])
     }
@@ -76,7 +87,9 @@ struct SenMLTests {
     /// §4.2 and §4.5.4: value kinds, base value and sum.
     @Test("value kinds, base value and sum")
     func valueKinds() throws {
-        let r = try senml(#"[{"bn":"d:","bv":10,"bs":100,"n":"a","v":1.5},{"n":"b","vs":"on"},{"n":"c","vb":true},{"n":"d","vd":"AQID"},{"n":"e","s":5},{"n":"f"}]"#).get()
+        let r = try senml(
+            #"[{"bn":"d:","bv":10,"bs":100,"n":"a","v":1.5},{"n":"b","vs":"on"},{"n":"c","vb":true},{"n":"d","vd":"AQID"},{"n":"e","s":5},{"n":"f"}]"#
+        ).get()
         #expect(r[0].value == .number(DecimalValue(mantissa: 115, exponent: -1)))
         #expect(r[0].sum == DecimalValue(mantissa: 100, exponent: 0))
         #expect(r[1].value == .string("on") && r[2].value == .bool(true) && r[3].value == .data([1, 2, 3]))
@@ -94,22 +107,24 @@ struct SenMLTests {
         #expect(r[1].timestamp(receiveTime: now).time == Timestamp(seconds: 268_435_456))
     }
 
-    @Test("packs the RFC says to reject", arguments: [
-        (#"[{"n":"a","v":1,"x_":2}]"#, SenMLProblem.mustUnderstand(record: 0, label: "x_")),
-        (#"[{"bver":11,"n":"a","v":1}]"#, .versionTooNew(record: 0, version: 11)),
-        (#"[{"v":1}]"#, .missingName(record: 0)),
-        (#"[{"n":"a b","v":1}]"#, .invalidName(record: 0)),
-        (#"[{"n":"-a","v":1}]"#, .invalidName(record: 0)),
-        (#"[{"n":"a","v":1,"vs":"x"}]"#, .multipleValues(record: 0)),
-        (#"[{"n":"a"}]"#, .noValue(record: 0)),
-        (#"[{"n":"a","v":"1"}]"#, .wrongType(record: 0, label: "v")),
-        (#"[{"n":"a","vd":"A"}]"#, .invalidBase64(record: 0)),
-        (#"[{"n":"a","v":1,"v":2}]"#, .duplicateLabel(record: 0, label: "v")),
-        (#"[{"bver":5,"n":"a","v":1},{"bver":6,"n":"b","v":1}]"#, .versionMismatch(record: 1)),
-        (#"{"n":"a","v":1}"#, .notAnArray),
-        (#"[1]"#, .recordNotAMap(record: 0)),
-        (#"[{"n":"a","v":1}] x"#, .trailingData(offset: 18)),
-    ])
+    @Test(
+        "packs the RFC says to reject",
+        arguments: [
+            (#"[{"n":"a","v":1,"x_":2}]"#, SenMLProblem.mustUnderstand(record: 0, label: "x_")),
+            (#"[{"bver":11,"n":"a","v":1}]"#, .versionTooNew(record: 0, version: 11)),
+            (#"[{"v":1}]"#, .missingName(record: 0)),
+            (#"[{"n":"a b","v":1}]"#, .invalidName(record: 0)),
+            (#"[{"n":"-a","v":1}]"#, .invalidName(record: 0)),
+            (#"[{"n":"a","v":1,"vs":"x"}]"#, .multipleValues(record: 0)),
+            (#"[{"n":"a"}]"#, .noValue(record: 0)),
+            (#"[{"n":"a","v":"1"}]"#, .wrongType(record: 0, label: "v")),
+            (#"[{"n":"a","vd":"A"}]"#, .invalidBase64(record: 0)),
+            (#"[{"n":"a","v":1,"v":2}]"#, .duplicateLabel(record: 0, label: "v")),
+            (#"[{"bver":5,"n":"a","v":1},{"bver":6,"n":"b","v":1}]"#, .versionMismatch(record: 1)),
+            (#"{"n":"a","v":1}"#, .notAnArray),
+            (#"[1]"#, .recordNotAMap(record: 0)),
+            (#"[{"n":"a","v":1}] x"#, .trailingData(offset: 18)),
+        ])
     func rejected(json: String, problem: SenMLProblem) {
         guard case .failure(let p) = senml(json) else {
             Issue.record("accepted \(json)")
@@ -123,10 +138,12 @@ struct SenMLTests {
         #expect(try senml(#"[{"n":"a","v":1,"foo":{"bar":[1,2]}}]"#).get().count == 1)
     }
 
-    @Test("malformed JSON never crashes", arguments: [
-        "", "[", "[{", #"[{"n":}]"#, #"[{"n":"a","v":01}]"#, #"[{"n":"\x"}]"#, String(repeating: "[", count: 100),
-        #"[{"n":"\ud800","v":1}]"#, "[{\"n\":\"a\",\"v\":1e}]",
-    ])
+    @Test(
+        "malformed JSON never crashes",
+        arguments: [
+            "", "[", "[{", #"[{"n":}]"#, #"[{"n":"a","v":01}]"#, #"[{"n":"\x"}]"#, String(repeating: "[", count: 100),
+            #"[{"n":"\ud800","v":1}]"#, "[{\"n\":\"a\",\"v\":1e}]",
+        ])
     func malformed(json: String) {
         if case .success = senml(json) { Issue.record("accepted \(json)") }
     }
@@ -135,18 +152,22 @@ struct SenMLTests {
     @Test("CBOR decimal fractions, half floats, negative integers")
     func cborNumbers() throws {
         // [{0: "t", 2: 4([-1, 615])}, {0: "h", 2: 1.5 (half)}, {0: "n", 2: -3}]
-        let r = try SenMLPack.decodeCBOR(hex("83 a2 00 61 74 02 c4 82 20 19 0267 a2 00 61 68 02 f9 3e00 a2 00 61 6e 02 22")).get()
+        let r = try SenMLPack.decodeCBOR(
+            hex("83 a2 00 61 74 02 c4 82 20 19 0267 a2 00 61 68 02 f9 3e00 a2 00 61 6e 02 22")
+        ).get()
         #expect(r[0].value == .number(DecimalValue(mantissa: 615, exponent: -1)))
         #expect(r[1].value == .number(DecimalValue(mantissa: 15, exponent: -1)))
         #expect(r[2].value == .number(DecimalValue(mantissa: -3, exponent: 0)))
     }
 
-    @Test("CBOR that is not a definite-length SenML pack is rejected", arguments: [
-        "9f a2 00 61 61 02 01 ff",  // indefinite-length array (SensML)
-        "a1 00 61 61",  // a map, not an array
-        "81 a2 00 61",  // truncated
-        "81 a2 00 61 61 02 01 00",  // trailing byte
-    ])
+    @Test(
+        "CBOR that is not a definite-length SenML pack is rejected",
+        arguments: [
+            "9f a2 00 61 61 02 01 ff",  // indefinite-length array (SensML)
+            "a1 00 61 61",  // a map, not an array
+            "81 a2 00 61",  // truncated
+            "81 a2 00 61 61 02 01 00",  // trailing byte
+        ])
     func cborRejected(hexText: String) {
         if case .success = SenMLPack.decodeCBOR(hex(hexText)) { Issue.record("accepted \(hexText)") }
     }

@@ -5,7 +5,8 @@ import HelsebroCore
 
 /// The repository root, found from this file's path.
 let repositoryRoot = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .path
 
 /// 1024 Blood Pressure Measurement frames with the flag combinations a cuff sends (time stamp, pulse, user,
 /// status), plausible values in mmHg and kPa, laid out back to back as in a frames file.
@@ -21,7 +22,9 @@ func bloodPressureFrames() -> (bytes: [UInt8], ranges: [Range<Int>]) {
     for _ in 0..<1024 {
         let flags = flagChoices[Int(next() % 8)]
         let start = bytes.count
-        func sfloat(_ m: Int, _ e: Int) { let raw = UInt16(e & 0xF) << 12 | UInt16(m & 0xFFF); bytes += [UInt8(raw & 0xFF), UInt8(raw >> 8)] }
+        func sfloat(_ m: Int, _ e: Int) {
+            let raw = UInt16(e & 0xF) << 12 | UInt16(m & 0xFFF); bytes += [UInt8(raw & 0xFF), UInt8(raw >> 8)]
+        }
         bytes.append(flags)
         if flags & 1 != 0 {
             sfloat(140 + Int(next() % 100), -1)  // 14.0–23.9 kPa
@@ -68,7 +71,10 @@ let benchmarks: @Sendable () -> Void = {
             for i in benchmark.scaledIterations {
                 readings.removeAll(keepingCapacity: true)
                 let payload = UnsafeRawBufferPointer(rebasing: all[ranges[i & 1023]])
-                if plan.process(channelIndex: channel, payload: payload, receiveTime: receiveTime, into: &readings, ignored: &ignored) == nil {
+                if plan.process(
+                    channelIndex: channel, payload: payload, receiveTime: receiveTime, into: &readings,
+                    ignored: &ignored) == nil
+                {
                     accepted &+= readings.count
                 }
             }

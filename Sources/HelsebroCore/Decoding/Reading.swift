@@ -23,7 +23,9 @@ public struct Reading: Hashable, Sendable {
     public var record: UInt16 = 0
 
     @inlinable
-    public init(field: Field, value: MeasuredValue, unit: UCUMUnit, time: Timestamp? = nil, status: StatusSet = StatusSet()) {
+    public init(
+        field: Field, value: MeasuredValue, unit: UCUMUnit, time: Timestamp? = nil, status: StatusSet = StatusSet()
+    ) {
         self.field = field
         self.value = value
         self.unit = unit

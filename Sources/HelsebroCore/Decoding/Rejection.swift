@@ -52,15 +52,18 @@ public enum Rejection: Error, Hashable, Sendable {
         case .truncated(let needed, let actual, let flags):
             return "frame too short: flags 0x\(hex(flags)) announce \(needed) bytes, got \(actual)"
         case .unannouncedBytes(let expected, let actual, let flags):
-            return "frame has \(actual - expected) byte(s) its flags 0x\(hex(flags)) do not announce (\(expected) expected, got \(actual))"
+            return
+                "frame has \(actual - expected) byte(s) its flags 0x\(hex(flags)) do not announce (\(expected) expected, got \(actual))"
         case .rrIntervalsMalformed(let bytes):
-            return "RR-interval flag set but \(bytes) byte(s) follow; RR-intervals need a positive, even number of bytes"
+            return
+                "RR-interval flag set but \(bytes) byte(s) follow; RR-intervals need a positive, even number of bytes"
         case .invalidDateTime(let part, let value):
             return "time stamp field '\(part.rawValue)' is \(value), outside \(part.range) (Date Time 0x2A08)"
         case .cgmRecordSize(let record, let size, let remaining):
             return "CGM record \(record): Size \(size) is below 6 or beyond the \(remaining) byte(s) left"
         case .cgmRecordLength(let record, let size, let expected, let crc):
-            return "CGM record \(record): Size \(size) disagrees with its flags (\(expected) bytes\(crc ? " with E2E-CRC" : ""))"
+            return
+                "CGM record \(record): Size \(size) disagrees with its flags (\(expected) bytes\(crc ? " with E2E-CRC" : ""))"
         case .crcMismatch(let record, let sent, let computed):
             return "CGM record \(record): E2E-CRC 0x\(hex(sent)) sent, 0x\(hex(computed)) computed (CRC-16/MCRF4XX)"
         case .vendorBytesMissing(let count):

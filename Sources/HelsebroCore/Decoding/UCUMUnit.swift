@@ -71,7 +71,10 @@ public enum UCUMUnit: UInt8, Sendable, CaseIterable {
     }
 
     /// What a unit measures; conversion exists only within one dimension.
-    public enum Dimension: Sendable { case none, pressure, rate, temperature, massConcentration, substanceConcentration, mass, length, areaDensity, fraction, energy, time, glucoseRate, count }
+    public enum Dimension: Sendable {
+        case none, pressure, rate, temperature, massConcentration, substanceConcentration, mass, length, areaDensity,
+            fraction, energy, time, glucoseRate, count
+    }
 
     public var dimension: Dimension {
         switch self {

@@ -132,7 +132,8 @@ public enum LOINC {
     public static func isWellFormed(_ code: String) -> Bool {
         let parts = code.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 2, (1...7).contains(parts[0].count), parts[1].count == 1,
-            parts[0].allSatisfy(\.isASCII), parts[0].allSatisfy(\.isNumber), let check = parts[1].first?.wholeNumberValue
+            parts[0].allSatisfy(\.isASCII), parts[0].allSatisfy(\.isNumber),
+            let check = parts[1].first?.wholeNumberValue
         else { return false }
         var sum = 0
         for (position, ch) in parts[0].reversed().enumerated() {

@@ -95,7 +95,9 @@ public enum SenMLPack {
                     }
                 }
                 func text() -> Result<String, SenMLProblem> {
-                    guard case .text(let s) = node else { return .failure(.wrongType(record: index, label: label.text)) }
+                    guard case .text(let s) = node else {
+                        return .failure(.wrongType(record: index, label: label.text))
+                    }
                     return .success(s)
                 }
                 do {
@@ -119,7 +121,9 @@ public enum SenMLPack {
                         value = .string(try text().get())
                         valueCount += 1
                     case .vb:
-                        guard case .bool(let flag) = node else { return .failure(.wrongType(record: index, label: "vb")) }
+                        guard case .bool(let flag) = node else {
+                            return .failure(.wrongType(record: index, label: "vb"))
+                        }
                         value = .bool(flag)
                         valueCount += 1
                     case .vd:
@@ -159,7 +163,8 @@ public enum SenMLPack {
                 value = .number(baseValue)
             }
             if sum != nil || baseSum != nil {
-                sum = (baseSum ?? DecimalValue(mantissa: 0, exponent: 0)).adding(sum ?? DecimalValue(mantissa: 0, exponent: 0))
+                sum = (baseSum ?? DecimalValue(mantissa: 0, exponent: 0)).adding(
+                    sum ?? DecimalValue(mantissa: 0, exponent: 0))
             }
             if value == nil && sum == nil { return .failure(.noValue(record: index)) }
             records.append(

@@ -20,7 +20,8 @@ public enum DeviceClock: Hashable, Sendable {
             "Europe/Paris", "Europe/Brussels", "Europe/Vienna", "Europe/Madrid", "Europe/Rome", "Europe/Warsaw",
             "Europe/Prague", "Arctic/Longyearbyen":
             return .euSummerTime(standardOffsetMinutes: 60)
-        case "Europe/London", "Europe/Dublin", "Europe/Lisbon", "Atlantic/Faroe": return .euSummerTime(standardOffsetMinutes: 0)
+        case "Europe/London", "Europe/Dublin", "Europe/Lisbon", "Atlantic/Faroe":
+            return .euSummerTime(standardOffsetMinutes: 0)
         case "Europe/Helsinki", "Europe/Tallinn", "Europe/Riga", "Europe/Vilnius", "Europe/Athens":
             return .euSummerTime(standardOffsetMinutes: 120)
         default:
@@ -57,7 +58,8 @@ public enum DeviceClock: Hashable, Sendable {
         case .utc:
             return Placement(time: wallClock, ambiguous: false, nonexistent: false)
         case .fixedOffset(let minutes):
-            return Placement(time: wallClock.adding(seconds: Int64(-minutes * 60)), ambiguous: false, nonexistent: false)
+            return Placement(
+                time: wallClock.adding(seconds: Int64(-minutes * 60)), ambiguous: false, nonexistent: false)
         case .euSummerTime(let standard):
             let std = Int64(standard * 60)
             let asStandard = wallClock.adding(seconds: -std)

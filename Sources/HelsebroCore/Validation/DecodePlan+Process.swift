@@ -68,7 +68,8 @@ extension DecodePlan {
             r.mdc = metrics[metric].mdc
             if let t = r.time {
                 if t < timePolicy.earliest { return .timeBefore2000(metric: metric) }
-                if let receiveTime, t.microseconds > receiveTime.microseconds + timePolicy.futureSkewSeconds * 1_000_000 {
+                if let receiveTime, t.microseconds > receiveTime.microseconds + timePolicy.futureSkewSeconds * 1_000_000
+                {
                     return .timeInFuture(metric: metric, skewSeconds: timePolicy.futureSkewSeconds)
                 }
             } else if let receiveTime {

@@ -58,7 +58,9 @@ public struct DecodePlan: Sendable {
         }
         if let firmware, firmware.profile != profile.id {
             problems.append(
-                Problem(inFirmwareSpec: true, field: "profile", message: "names '\(firmware.profile)', not '\(profile.id)'"))
+                Problem(
+                    inFirmwareSpec: true, field: "profile", message: "names '\(firmware.profile)', not '\(profile.id)'")
+            )
         }
         var plans: [ChannelPlan] = []
         for channel in profile.channels {
@@ -81,7 +83,8 @@ public struct DecodePlan: Sendable {
                     problems.append(
                         Problem(
                             inFirmwareSpec: true, field: "payload",
-                            message: "'\(firmware.family.rawValue)' does not match the profile's channel \(channel.name)"))
+                            message:
+                                "'\(firmware.family.rawValue)' does not match the profile's channel \(channel.name)"))
                 }
             }
             plans.append(ChannelPlan(channel: channel, gatt: options))
