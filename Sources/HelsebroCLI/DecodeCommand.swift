@@ -80,7 +80,7 @@ struct DecodeCommand: ParsableCommand {
                 }
                 var readings: [Reading] = []
                 var ignored = 0
-                var p = plan
+                var p: DecodePlan = plan
                 if let s = sessionStart.flatMap(Timestamp.init(rfc3339:)) { p = p.withCGMSessionStart(s) }
                 let rejection = payload.withUnsafeBytes {
                     p.process(
