@@ -12,6 +12,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -27,12 +29,28 @@ let package = Package(
             dependencies: ["HelsebroCore", .product(name: "Yams", package: "Yams")]
         ),
         // The only module that imports CMosquitto.
-        .target(name: "HelsebroMQTT", dependencies: ["CMosquitto", "HelsebroCore"]),
+        .target(
+            name: "HelsebroMQTT",
+            dependencies: ["CMosquitto", "HelsebroCore", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "HelsebroJournal",
+            dependencies: ["HelsebroCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // Topic routing, message identity, decode and validate with the device's plan, pairing to a patient.
+        .target(
+            name: "HelsebroIngest",
+            dependencies: [
+                "HelsebroCore", "HelsebroConfig", "HelsebroJournal", "HelsebroMQTT",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "HelsebroCLI",
             dependencies: [
-                "HelsebroCore", "HelsebroConfig", "HelsebroMQTT",
+                "HelsebroCore", "HelsebroConfig", "HelsebroMQTT", "HelsebroJournal", "HelsebroIngest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(name: "helsebro", dependencies: ["HelsebroCLI"]),

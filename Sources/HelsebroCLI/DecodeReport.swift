@@ -53,13 +53,7 @@ struct DecodeReport {
         }
     }
 
-    static func statusList(_ r: Reading) -> [String] {
-        var list = r.status.flags.map(\.name)
-        if let s = r.sequence { list.append("sequence:\(s)") }
-        if let u = r.userID, u != 0xFF { list.append("user:\(u)") }
-        if let o = r.timeOffsetMinutes { list.append("time-offset-minutes:\(o)") }
-        return list
-    }
+    static func statusList(_ r: Reading) -> [String] { r.statusNames }
 
     var json: String {
         var out = "{\"readings\": ["

@@ -9,7 +9,10 @@ public struct HelsebroCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "helsebro",
         abstract: "Medical-device telemetry: decode, validate and journal readings.",
-        subcommands: [DecodeCommand.self, ProfileCommand.self, BenchCommand.self, VersionCommand.self]
+        subcommands: [
+            ServeCommand.self, DecodeCommand.self, ProfileCommand.self, PatientCommand.self, DeviceCommand.self,
+            JournalCommand.self, QuarantineCommand.self, StatsCommand.self, BenchCommand.self, VersionCommand.self,
+        ]
     )
 
     public init() {}

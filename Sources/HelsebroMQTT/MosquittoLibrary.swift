@@ -14,6 +14,14 @@ public enum MosquittoLibrary {
         return (Int(major), Int(minor), Int(revision))
     }
 
+    /// `mosquitto_lib_init`, once per process.
+    static let initialized: Bool = {
+        mosquitto_lib_init()
+        return true
+    }()
+
+    static func initialize() { _ = initialized }
+
     /// The version as `major.minor.revision`.
     public static var versionString: String {
         let v = version

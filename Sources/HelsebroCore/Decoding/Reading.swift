@@ -34,3 +34,14 @@ public struct Reading: Hashable, Sendable {
         self.mdc = field.defaultCodes.mdc ?? 0
     }
 }
+
+extension Reading {
+    /// The status as the strings `helsebro decode` and the journal show: flags, then sequence, user, time offset.
+    public var statusNames: [String] {
+        var list = status.flags.map(\.name)
+        if let s = sequence { list.append("sequence:\(s)") }
+        if let u = userID, u != 0xFF { list.append("user:\(u)") }
+        if let o = timeOffsetMinutes { list.append("time-offset-minutes:\(o)") }
+        return list
+    }
+}

@@ -117,3 +117,20 @@ public enum DateTimePart: String, Sendable {
         }
     }
 }
+
+extension Rejection {
+    /// The quarantine group of a rejection, for statistics: the payload could not be decoded, or it decoded but
+    /// failed the profile's checks, or it was not for the journal.
+    public var category: String {
+        switch self {
+        case .empty, .truncated, .unannouncedBytes, .rrIntervalsMalformed, .invalidDateTime, .cgmRecordSize,
+            .cgmRecordLength, .crcMismatch, .vendorBytesMissing, .senml:
+            "decode"
+        case .fieldNotInProfile, .senmlNameNotInProfile, .unitNotConvertible, .unknownSenMLUnit, .implausible,
+            .timeBefore2000, .timeInFuture:
+            "validation"
+        case .channelNotAccepted: "unknown-channel"
+        case .notPatientMeasurement: "not-patient-data"
+        }
+    }
+}

@@ -1,0 +1,156 @@
+import ArgumentParser
+import Foundation
+import HelsebroCore
+import HelsebroJournal
+
+/// `helsebro journal show`.
+struct JournalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "journal", abstract: "Patient journals.", subcommands: [Show.self])
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a patient's readings.")
+        @Option(help: "Patient id.") var patient: String
+        @Option(help: "Only readings measured at or after this time (RFC 3339).") var since: RFC3339?
+        @Option(help: "text, json (one object per line) or fhir (an R4 Bundle).") var format: OutputFormat = .text
+        @OptionGroup var journal: JournalOptions
+
+        func run() throws {
+            let rows = try journal.open().readings(patient: patient, since: since?.timestamp)
+            switch format {
+            case .text:
+                for s in rows {
+                    let r = s.reading
+                    let value: String =
+                        switch r.value {
+                        case .number(let d): d.description
+                        case .absent(let a): "(absent: \(a.code))"
+                        }
+                    print(
+                        "\(r.time.rfc3339)  \(r.metric)  \(value) \(r.unit)  device \(r.device)\(r.status.isEmpty ? "" : "  [" + r.status.joined(separator: ", ") + "]")"
+                    )
+                }
+            case .json:
+                for s in rows { print(Self.json(s)) }
+            case .fhir:
+                print(FHIRBundle.observations(rows))
+            }
+        }
+
+        static func json(_ s: StoredReading) -> String {
+            let r = s.reading
+            var out =
+                "{\"id\": \(s.id), \"patient\": \(JSONText.string(r.patient)), \"device\": \(JSONText.string(r.device))"
+            out += ", \"metric\": \(JSONText.string(r.metric)), \"loinc\": \(r.loinc.map(JSONText.string) ?? "null")"
+            out += ", \"mdc\": \(r.mdc.map { String($0) } ?? "null")"
+            switch r.value {
+            case .number(let d): out += ", \"value\": \(d), \"absent\": null"
+            case .absent(let a): out += ", \"value\": null, \"absent\": \(JSONText.string(a.code))"
+            }
+            out +=
+                ", \"unit\": \(JSONText.string(r.unit)), \"precision\": \(r.value.number.map { String($0.decimalPlaces) } ?? "null")"
+            out +=
+                ", \"time\": \(JSONText.string(r.time.rfc3339)), \"received\": \(JSONText.string(s.received.rfc3339))"
+            out += ", \"status\": [\(r.status.map(JSONText.string).joined(separator: ", "))]}"
+            return out
+        }
+    }
+}
+
+/// `helsebro quarantine list`.
+struct QuarantineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quarantine", abstract: "Rejected messages.", subcommands: [List.self])
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List quarantined messages with their reasons.")
+        @Option(help: "Only messages received at or after this time (RFC 3339).") var since: RFC3339?
+        @Option(help: "text or json (one object per line).") var format: ListFormat = .text
+        @OptionGroup var journal: JournalOptions
+
+        func run() throws {
+            for q in try journal.open().quarantine(since: since?.timestamp) {
+                switch format {
+                case .text:
+                    print("\(q.received.rfc3339)  \(q.topic)  [\(q.code)] \(q.reason)")
+                case .json:
+                    print(
+                        "{\"topic\": \(JSONText.string(q.topic)), \"device\": \(q.device.map(JSONText.string) ?? "null"), \"code\": \(JSONText.string(q.code)), \"reason\": \(JSONText.string(q.reason)), \"received\": \(JSONText.string(q.received.rfc3339)), \"payload\": \(JSONText.string(hexString(q.payload)))}"
+                    )
+                }
+            }
+        }
+    }
+}
+
+/// `helsebro stats`.
+struct StatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats", abstract: "Counts of messages, readings, duplicates and quarantine.")
+    @Option(help: "text or json.") var format: ListFormat = .text
+    @OptionGroup var journal: JournalOptions
+
+    func run() throws {
+        let s = try journal.open().statistics()
+        let quarantined = s.quarantined.sorted { $0.key < $1.key }
+        switch format {
+        case .json:
+            let q = quarantined.map { "\(JSONText.string($0.key)): \($0.value)" }.joined(separator: ", ")
+            print(
+                "{\"messages\": \(s.messages), \"readings\": \(s.readings), \"duplicates\": \(s.duplicates), \"quarantined\": {\(q)}, \"queue-depth\": \(s.counters["queue-depth"] ?? 0), \"backpressure-pauses\": \(s.counters["backpressure-pauses"] ?? 0)}"
+            )
+        case .text:
+            print(
+                "messages \(s.messages)  readings \(s.readings)  duplicates \(s.duplicates)  quarantined \(quarantined.map(\.value).reduce(0, +))"
+            )
+            for (code, n) in quarantined { print("  quarantine \(code): \(n)") }
+            print(
+                "queue depth \(s.counters["queue-depth"] ?? 0), backpressure pauses \(s.counters["backpressure-pauses"] ?? 0)"
+            )
+        }
+    }
+}
+
+/// FHIR R4 output of the journal.
+enum FHIRBundle {
+    /// LOINC codes of the FHIR vital-signs profiles (FHIR R4 §8.1 vital signs).
+    static let vitalSigns: Set<String> = [
+        "85354-9", "8480-6", "8462-4", "8867-4", "2708-6", "8310-5", "29463-7", "8302-2", "39156-5", "9279-1",
+        "59408-5",
+    ]
+
+    static func observations(_ rows: [StoredReading]) -> String {
+        let entries = rows.map { s -> String in
+            let r = s.reading
+            var codings: [String] = []
+            if let loinc = r.loinc {
+                codings.append("{\"system\": \"http://loinc.org\", \"code\": \(JSONText.string(loinc))}")
+            }
+            if let mdc = r.mdc { codings.append("{\"system\": \"urn:iso:std:iso:11073:10101\", \"code\": \"\(mdc)\"}") }
+            var o = "{\"resourceType\": \"Observation\", \"id\": \"reading-\(s.id)\", \"status\": \"final\""
+            if let loinc = r.loinc, vitalSigns.contains(loinc) {
+                o +=
+                    ", \"category\": [{\"coding\": [{\"system\": \"http://terminology.hl7.org/CodeSystem/observation-category\", \"code\": \"vital-signs\"}]}]"
+            }
+            o +=
+                ", \"code\": {\"coding\": [\(codings.joined(separator: ", "))], \"text\": \(JSONText.string(r.metric))}"
+            o += ", \"subject\": {\"reference\": \(JSONText.string("Patient/" + r.patient))}"
+            o += ", \"device\": {\"reference\": \(JSONText.string("Device/" + r.device))}"
+            o +=
+                ", \"effectiveDateTime\": \(JSONText.string(r.time.rfc3339)), \"issued\": \(JSONText.string(s.received.rfc3339))"
+            switch r.value {
+            case .number(let d):
+                o +=
+                    ", \"valueQuantity\": {\"value\": \(d), \"unit\": \(JSONText.string(r.unit)), \"system\": \"http://unitsofmeasure.org\", \"code\": \(JSONText.string(r.unit))}"
+            case .absent(let a):
+                o +=
+                    ", \"dataAbsentReason\": {\"coding\": [{\"system\": \"http://terminology.hl7.org/CodeSystem/data-absent-reason\", \"code\": \(JSONText.string(a.fhirDataAbsentReason))}]}"
+            }
+            o += "}"
+            return "{\"fullUrl\": \"urn:uuid:helsebro-reading-\(s.id)\", \"resource\": \(o)}"
+        }
+        return
+            "{\"resourceType\": \"Bundle\", \"type\": \"collection\", \"entry\": [\(entries.joined(separator: ",\n "))]}"
+    }
+}

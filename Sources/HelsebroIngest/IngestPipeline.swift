@@ -1,0 +1,126 @@
+import HelsebroConfig
+import HelsebroCore
+import HelsebroJournal
+import HelsebroMQTT
+
+/// Turns received messages into journal outcomes: route by topic, decode and validate with the device's plan,
+/// bind each reading to the patient paired with the device at the reading's time, or quarantine with a reason.
+///
+/// Used only from the ingest thread. Devices and pairings are cached from the journal and reloaded at most once a
+/// batch when a device or pairing is missing, and every `refreshMilliseconds`, so `helsebro device add` and
+/// `helsebro device pair` take effect while `serve` runs.
+public final class IngestPipeline {
+    let registry: Registry
+    let store: any JournalStore
+    let topicPrefix: String
+    let refreshMilliseconds: Int64
+    var devices: [String: DeviceRecord] = [:]
+    var pairings: [String: [Pairing]] = [:]
+    var loadedAt: Int64?
+    var readings: [Reading] = []
+
+    public init(registry: Registry, store: any JournalStore, topicPrefix: String, refreshMilliseconds: Int64 = 2000) {
+        self.registry = registry
+        self.store = store
+        self.topicPrefix = topicPrefix
+        self.refreshMilliseconds = refreshMilliseconds
+        readings.reserveCapacity(256)
+    }
+
+    func reload() throws(JournalError) {
+        devices = Dictionary(try store.devices().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        pairings = Dictionary(grouping: try store.pairings(), by: \.device)
+        loadedAt = IngestClient.nowMilliseconds()
+    }
+
+    /// Prepares one batch; `now` is Helsebro's receive time for all of it.
+    public func prepare(_ messages: [InboundMessage], now: Timestamp) throws(JournalError) -> [MessageOutcome] {
+        if loadedAt.map({ IngestClient.nowMilliseconds() - $0 > refreshMilliseconds }) ?? true { try reload() }
+        var reloaded = false
+        var outcomes: [MessageOutcome] = []
+        outcomes.reserveCapacity(messages.count)
+        for m in messages {
+            var outcome = try prepare(m, now: now)
+            if case .quarantine(let code, _) = outcome.result, !reloaded,
+                code == "unregistered-device" || code == "unpaired-device"
+            {
+                // Perhaps registered or paired a moment ago: look again once for this batch.
+                try reload()
+                reloaded = true
+                outcome = try prepare(m, now: now)
+            }
+            outcomes.append(outcome)
+        }
+        return outcomes
+    }
+
+    func prepare(_ m: InboundMessage, now: Timestamp) throws(JournalError) -> MessageOutcome {
+        guard let route = TopicRoute(topic: m.topic, prefix: topicPrefix) else {
+            return MessageOutcome(
+                identity: "topic:" + MessageIdentity.hash128(Array(m.topic.utf8) + [0] + m.payload), topic: m.topic,
+                device: nil, payload: m.payload, received: now,
+                result: .quarantine(
+                    code: "unroutable-topic", reason: "topic is not \(topicPrefix)/devices/{deviceId}/{channel}"))
+        }
+        let baseIdentity = MessageIdentity.of(
+            device: route.device, channel: route.channelText, sequence: m.sequence, payload: m.payload,
+            receivedIfNoDeviceTime: nil)
+        func quarantine(_ code: String, _ reason: String) -> MessageOutcome {
+            MessageOutcome(
+                identity: baseIdentity, topic: m.topic, device: route.device, payload: m.payload, received: now,
+                result: .quarantine(code: code, reason: reason))
+        }
+        guard let device = devices[route.device] else {
+            return quarantine("unregistered-device", "device is not registered: register it with 'helsebro device add'")
+        }
+        guard let channel = Channel(route.channelText), channel.isSupported else {
+            return quarantine("unknown-channel", "channel '\(route.channelText)' is not a channel Helsebro decodes")
+        }
+        guard let plan = try? registry.plan(profile: device.profile, firmware: device.firmware) else {
+            return quarantine(
+                "profile-missing",
+                "device profile '\(device.profile)' or firmware spec '\(device.firmware ?? "-")' is not loaded: run 'helsebro profile lint'"
+            )
+        }
+        guard let index = plan.channelIndex(channel) else {
+            return quarantine("unknown-channel", "profile '\(device.profile)' does not list channel \(channel.name)")
+        }
+        let receiveTime = m.gatewayTime.flatMap(Timestamp.init(rfc3339:)) ?? now
+        readings.removeAll(keepingCapacity: true)
+        var ignored = 0
+        let rejection = m.payload.withUnsafeBytes {
+            plan.process(channelIndex: index, payload: $0, receiveTime: receiveTime, into: &readings, ignored: &ignored)
+        }
+        if let rejection { return quarantine(rejection.category, rejection.description(plan: plan)) }
+        var rows: [JournalReading] = []
+        rows.reserveCapacity(readings.count)
+        var timeFromReceive = false
+        let devicePairings = pairings[device.id] ?? []
+        for r in readings {
+            guard let time = r.time else { return quarantine("validation", "reading has no time") }
+            guard let pairing = devicePairings.last(where: { $0.covers(time) }) else {
+                return quarantine(
+                    "unpaired-device",
+                    "device is not paired with a patient at the reading's time: pair it with 'helsebro device pair'")
+            }
+            if r.status.contains(.timeFromReceiveTime) || r.status.contains(.timeRelativeToReceive) {
+                timeFromReceive = true
+            }
+            let metric = plan.metrics[Int(r.metric)]
+            rows.append(
+                JournalReading(
+                    patient: pairing.patient, device: device.id, metric: metric.key, value: r.value,
+                    unit: metric.unit.code,
+                    loinc: metric.loinc, mdc: metric.mdc == 0 ? nil : metric.mdc, time: time, status: r.statusNames))
+        }
+        let identity =
+            timeFromReceive && m.sequence == nil
+            ? MessageIdentity.of(
+                device: route.device, channel: route.channelText, sequence: nil, payload: m.payload,
+                receivedIfNoDeviceTime: receiveTime)
+            : baseIdentity
+        return MessageOutcome(
+            identity: identity, topic: m.topic, device: device.id, payload: m.payload, received: now,
+            result: .readings(rows))
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import HelsebroConfig
+import HelsebroCore
+import HelsebroJournal
+import HelsebroMQTT
+import Logging
+
+/// The ingest service: MQTT in, journal out, acknowledged only after commit.
+public final class IngestService: @unchecked Sendable {
+    // @unchecked Sendable: `pipeline` is used only on the thread that runs `run()` (the client's handler runs
+    // there); `stop()` only touches the client, whose control state is a Mutex.
+
+    let client: IngestClient
+    let store: any JournalStore
+    let pipeline: IngestPipeline
+    let logger: Logger
+
+    public init(
+        configuration: MQTTConfiguration, store: any JournalStore, registry: Registry, maxBatch: Int = 1000,
+        logger: Logger
+    ) {
+        self.store = store
+        self.logger = logger
+        let pipeline = IngestPipeline(registry: registry, store: store, topicPrefix: configuration.topicPrefix)
+        self.pipeline = pipeline
+        var lastCounters: Int64 = 0
+        var totals = BatchResult()
+        var clientRef: IngestClient?
+        client = IngestClient(configuration: configuration, maxBatch: maxBatch, logger: logger) { batch in
+            let now = Timestamp(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000))
+            let outcomes = try pipeline.prepare(batch, now: now)
+            let result = try store.write(outcomes)
+            totals.readings += result.readings
+            totals.quarantined += result.quarantined
+            totals.duplicates += result.duplicates
+            logger.debug(
+                "batch committed",
+                metadata: [
+                    "messages": "\(batch.count)", "readings": "\(result.readings)",
+                    "quarantined": "\(result.quarantined)",
+                ])
+            let t = IngestClient.nowMilliseconds()
+            if t - lastCounters > 1000, let c = clientRef {
+                lastCounters = t
+                let s = c.statistics
+                try? store.setCounters([
+                    "queue-depth": batch.count, "backpressure-pauses": s.pausedForBackpressure, "connects": s.connects,
+                    "commit-failures": s.handlerFailures,
+                ])
+            }
+        }
+        clientRef = client
+    }
+
+    /// Runs until `stop()`; blocks the calling thread.
+    public func run() throws(MQTTError) {
+        try client.run()
+        let s = client.statistics
+        try? store.setCounters([
+            "queue-depth": 0, "backpressure-pauses": s.pausedForBackpressure, "connects": s.connects,
+            "commit-failures": s.handlerFailures,
+        ])
+    }
+
+    public func stop() { client.stop() }
+
+    public var statistics: IngestClient.Statistics { client.statistics }
+}

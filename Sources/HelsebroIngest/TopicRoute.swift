@@ -1,0 +1,56 @@
+import HelsebroCore
+
+/// The parts of a device topic: `{prefix}/devices/{deviceId}/{channel}` (`DESIGN.md`, MQTT topics).
+public struct TopicRoute: Sendable, Equatable {
+    public var device: String
+    /// The channel text after the device id: `gatt/2a35`, `senml+json`, …
+    public var channelText: String
+
+    /// Parses a topic; nil when it is not a device topic under `prefix`.
+    public init?(topic: String, prefix: String) {
+        let head = prefix + "/devices/"
+        guard topic.hasPrefix(head) else { return nil }
+        let rest = topic.dropFirst(head.count)
+        guard let slash = rest.firstIndex(of: "/") else { return nil }
+        let device = rest[..<slash]
+        let channel = rest[rest.index(after: slash)...]
+        guard !device.isEmpty, !channel.isEmpty else { return nil }
+        self.device = String(device)
+        self.channelText = String(channel)
+    }
+}
+
+/// The stable identity of a message, which makes redelivery and repeated sends harmless.
+///
+/// With an MQTT 5 `seq` user property: device, channel and that sequence number. Without it: device, channel and
+/// a 128-bit hash of the payload, which carries the device's own time stamp for every characteristic that has one.
+/// A payload without a device time (heart rate, PLX continuous) is identical whenever the values repeat, so for
+/// those the identity also takes the receive time: a broker redelivery after a crash can then appear twice, which
+/// is safer than dropping a genuinely repeated measurement.
+public enum MessageIdentity {
+    public static func of(
+        device: String, channel: String, sequence: UInt64?, payload: [UInt8], receivedIfNoDeviceTime: Timestamp?
+    ) -> String {
+        if let sequence { return "seq:\(device)/\(channel)/\(sequence)" }
+        var text = "hash:\(device)/\(channel)/\(hash128(payload))"
+        if let r = receivedIfNoDeviceTime { text += "@\(r.microseconds)" }
+        return text
+    }
+
+    /// Two FNV-1a 64-bit hashes with different offsets, as 32 hex digits. Not cryptographic: identities only need
+    /// to be stable and collision-unlikely for one device and channel.
+    public static func hash128(_ bytes: [UInt8]) -> String {
+        var a: UInt64 = 0xcbf2_9ce4_8422_2325
+        var b: UInt64 = 0x84222325_cbf29ce4
+        for byte in bytes {
+            a = (a ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+            b = (b ^ UInt64(byte ^ 0x5A)) &* 0x0000_0100_0000_01B3
+        }
+        b ^= UInt64(bytes.count)
+        func hex(_ v: UInt64) -> String {
+            let s = String(v, radix: 16)
+            return String(repeating: "0", count: 16 - s.count) + s
+        }
+        return hex(a) + hex(b)
+    }
+}

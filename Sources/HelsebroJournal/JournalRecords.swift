@@ -1,0 +1,118 @@
+import HelsebroCore
+
+/// A registered device and the profile and firmware it is decoded with.
+public struct DeviceRecord: Sendable, Equatable {
+    public var id: String
+    public var profile: String
+    public var firmware: String?
+    public init(id: String, profile: String, firmware: String?) {
+        self.id = id
+        self.profile = profile
+        self.firmware = firmware
+    }
+}
+
+/// A device worn by a patient from `from` until `to` (open-ended when nil).
+public struct Pairing: Sendable, Equatable {
+    public var device: String
+    public var patient: String
+    public var from: Timestamp
+    public var to: Timestamp?
+    public init(device: String, patient: String, from: Timestamp, to: Timestamp?) {
+        self.device = device
+        self.patient = patient
+        self.from = from
+        self.to = to
+    }
+
+    public func covers(_ t: Timestamp) -> Bool { t >= from && (to.map { t < $0 } ?? true) }
+}
+
+/// One reading ready for the journal.
+public struct JournalReading: Sendable, Equatable {
+    public var patient: String
+    public var device: String
+    public var metric: String
+    public var value: MeasuredValue
+    public var unit: String
+    public var loinc: String?
+    public var mdc: UInt32?
+    public var time: Timestamp
+    public var status: [String]
+    public init(
+        patient: String, device: String, metric: String, value: MeasuredValue, unit: String, loinc: String?,
+        mdc: UInt32?, time: Timestamp, status: [String]
+    ) {
+        self.patient = patient
+        self.device = device
+        self.metric = metric
+        self.value = value
+        self.unit = unit
+        self.loinc = loinc
+        self.mdc = mdc
+        self.time = time
+        self.status = status
+    }
+}
+
+/// What became of one message: readings for the journal, or quarantine with a reason.
+public struct MessageOutcome: Sendable {
+    public enum Result: Sendable {
+        case readings([JournalReading])
+        /// `code` groups reasons for statistics (`unregistered-device`, `decode`, `validation`, …).
+        case quarantine(code: String, reason: String)
+    }
+
+    /// The stable identity that recognises a redelivered or repeated message.
+    public var identity: String
+    public var topic: String
+    public var device: String?
+    public var payload: [UInt8]
+    public var received: Timestamp
+    public var result: Result
+
+    public init(identity: String, topic: String, device: String?, payload: [UInt8], received: Timestamp, result: Result)
+    {
+        self.identity = identity
+        self.topic = topic
+        self.device = device
+        self.payload = payload
+        self.received = received
+        self.result = result
+    }
+}
+
+/// A reading as stored.
+public struct StoredReading: Sendable, Equatable {
+    public var id: Int64
+    public var reading: JournalReading
+    public var received: Timestamp
+}
+
+/// A quarantined message as stored.
+public struct QuarantineRecord: Sendable, Equatable {
+    public var id: Int64
+    public var topic: String
+    public var device: String?
+    public var code: String
+    public var reason: String
+    public var payload: [UInt8]
+    public var received: Timestamp
+}
+
+/// Counts for `helsebro stats`.
+public struct JournalStatistics: Sendable, Equatable {
+    public var messages: Int
+    public var readings: Int
+    public var duplicates: Int
+    public var quarantined: [String: Int]
+    public var counters: [String: Int]
+}
+
+/// What a batch write did.
+public struct BatchResult: Sendable, Equatable {
+    public var readings = 0
+    public var quarantined = 0
+    public var duplicates = 0
+    public init() {}
+}

@@ -1,0 +1,314 @@
+import Foundation
+import GRDB
+import HelsebroCore
+
+/// The journal in SQLite, WAL mode, `synchronous = FULL` so that a committed batch survives a power cut before the
+/// broker is told the messages were received.
+public final class SQLiteJournal: JournalStore {
+    let pool: DatabasePool
+
+    /// Opens (creating if needed) and migrates the journal at `path`.
+    public init(path: String) throws(JournalError) {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw JournalError(
+                .cannotOpen, "cannot open the journal at \(path): check that the directory exists and is writable",
+                underlying: error)
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: patients, devices, pairings, readings, quarantine") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE patient (id TEXT PRIMARY KEY, name TEXT, created_us INTEGER NOT NULL);
+                    CREATE TABLE device (id TEXT PRIMARY KEY, profile TEXT NOT NULL, firmware TEXT, created_us INTEGER NOT NULL);
+                    CREATE TABLE pairing (
+                        id INTEGER PRIMARY KEY,
+                        device TEXT NOT NULL REFERENCES device(id),
+                        patient TEXT NOT NULL REFERENCES patient(id),
+                        from_us INTEGER NOT NULL,
+                        to_us INTEGER);
+                    CREATE INDEX pairing_device ON pairing(device, from_us);
+                    -- One row per message ever handled: the identity that makes redelivery harmless.
+                    CREATE TABLE message (
+                        identity TEXT PRIMARY KEY,
+                        device TEXT,
+                        received_us INTEGER NOT NULL,
+                        quarantined INTEGER NOT NULL) WITHOUT ROWID;
+                    CREATE TABLE reading (
+                        id INTEGER PRIMARY KEY,
+                        patient TEXT NOT NULL,
+                        device TEXT NOT NULL,
+                        metric TEXT NOT NULL,
+                        mantissa INTEGER,
+                        exponent INTEGER,
+                        absent TEXT,
+                        unit TEXT NOT NULL,
+                        loinc TEXT,
+                        mdc INTEGER,
+                        time_us INTEGER NOT NULL,
+                        received_us INTEGER NOT NULL,
+                        status TEXT NOT NULL,
+                        message TEXT NOT NULL REFERENCES message(identity));
+                    CREATE INDEX reading_patient_time ON reading(patient, time_us);
+                    CREATE TABLE quarantine (
+                        id INTEGER PRIMARY KEY,
+                        topic TEXT NOT NULL,
+                        device TEXT,
+                        code TEXT NOT NULL,
+                        reason TEXT NOT NULL,
+                        payload BLOB NOT NULL,
+                        received_us INTEGER NOT NULL,
+                        message TEXT NOT NULL REFERENCES message(identity));
+                    CREATE INDEX quarantine_received ON quarantine(received_us);
+                    CREATE TABLE counter (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+                    """)
+        }
+        return migrator
+    }
+
+    func run<T>(_ what: String, _ body: () throws -> T) throws(JournalError) -> T {
+        do {
+            return try body()
+        } catch let e as JournalError {
+            throw e
+        } catch let e as DatabaseError where e.resultCode == .SQLITE_CONSTRAINT {
+            throw JournalError(
+                .alreadyExists, "\(what): already registered or refers to something that is not", underlying: e)
+        } catch {
+            throw JournalError(.storage, "\(what) failed in the journal", underlying: error)
+        }
+    }
+
+    static func now() -> Int64 {
+        Int64(Date().timeIntervalSince1970 * 1_000_000)
+    }
+
+    public func addPatient(id: String, name: String?) throws(JournalError) {
+        try run("adding the patient") {
+            try pool.write { db in
+                try db.execute(
+                    sql: "INSERT INTO patient (id, name, created_us) VALUES (?, ?, ?)",
+                    arguments: [id, name, Self.now()])
+            }
+        }
+    }
+
+    public func addDevice(_ device: DeviceRecord) throws(JournalError) {
+        try run("adding the device") {
+            try pool.write { db in
+                try db.execute(
+                    sql: "INSERT INTO device (id, profile, firmware, created_us) VALUES (?, ?, ?, ?)",
+                    arguments: [device.id, device.profile, device.firmware, Self.now()])
+            }
+        }
+    }
+
+    public func pair(_ p: Pairing) throws(JournalError) {
+        try run("pairing") {
+            try pool.write { db in
+                guard
+                    try Bool.fetchOne(
+                        db, sql: "SELECT EXISTS (SELECT 1 FROM device WHERE id = ?)", arguments: [p.device]) == true
+                else {
+                    throw JournalError(.notFound, "no such device: register it with 'helsebro device add' first")
+                }
+                guard
+                    try Bool.fetchOne(
+                        db, sql: "SELECT EXISTS (SELECT 1 FROM patient WHERE id = ?)", arguments: [p.patient]) == true
+                else {
+                    throw JournalError(.notFound, "no such patient: add it with 'helsebro patient add' first")
+                }
+                // A device is worn by one patient at a time: overlapping pairings are refused.
+                let overlapping =
+                    try Int.fetchOne(
+                        db,
+                        sql: """
+                            SELECT COUNT(*) FROM pairing WHERE device = ?
+                            AND (to_us IS NULL OR to_us > ?) AND (? IS NULL OR from_us < ?)
+                            """,
+                        arguments: [p.device, p.from.microseconds, p.to?.microseconds, p.to?.microseconds]) ?? 0
+                if overlapping > 0 {
+                    throw JournalError(
+                        .alreadyExists, "the device is already paired for part of that time: end that pairing first")
+                }
+                try db.execute(
+                    sql: "INSERT INTO pairing (device, patient, from_us, to_us) VALUES (?, ?, ?, ?)",
+                    arguments: [p.device, p.patient, p.from.microseconds, p.to?.microseconds])
+            }
+        }
+    }
+
+    public func devices() throws(JournalError) -> [DeviceRecord] {
+        try run("reading devices") {
+            try pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT id, profile, firmware FROM device").map {
+                    DeviceRecord(id: $0["id"], profile: $0["profile"], firmware: $0["firmware"])
+                }
+            }
+        }
+    }
+
+    public func pairings() throws(JournalError) -> [Pairing] {
+        try run("reading pairings") {
+            try pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT device, patient, from_us, to_us FROM pairing ORDER BY from_us").map {
+                    Pairing(
+                        device: $0["device"], patient: $0["patient"], from: Timestamp(microseconds: $0["from_us"]),
+                        to: ($0["to_us"] as Int64?).map(Timestamp.init(microseconds:)))
+                }
+            }
+        }
+    }
+
+    public func write(_ batch: [MessageOutcome]) throws(JournalError) -> BatchResult {
+        try run("writing a batch") {
+            try pool.write { db in
+                var result = BatchResult()
+                let message = try db.cachedStatement(
+                    sql:
+                        "INSERT OR IGNORE INTO message (identity, device, received_us, quarantined) VALUES (?, ?, ?, ?)"
+                )
+                let reading = try db.cachedStatement(
+                    sql: """
+                        INSERT INTO reading (patient, device, metric, mantissa, exponent, absent, unit, loinc, mdc,
+                            time_us, received_us, status, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """)
+                let quarantine = try db.cachedStatement(
+                    sql: """
+                        INSERT INTO quarantine (topic, device, code, reason, payload, received_us, message)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """)
+                for outcome in batch {
+                    let isQuarantine: Bool
+                    if case .quarantine = outcome.result { isQuarantine = true } else { isQuarantine = false }
+                    try message.execute(arguments: [
+                        outcome.identity, outcome.device, outcome.received.microseconds, isQuarantine,
+                    ])
+                    if db.changesCount == 0 {
+                        result.duplicates += 1
+                        continue
+                    }
+                    switch outcome.result {
+                    case .readings(let rows):
+                        for r in rows {
+                            let number = r.value.number
+                            let absent: String? = if case .absent(let a) = r.value { a.code } else { nil }
+                            try reading.execute(arguments: [
+                                r.patient, r.device, r.metric, number?.mantissa, number.map { Int($0.exponent) },
+                                absent, r.unit,
+                                r.loinc, r.mdc.map { Int64($0) }, r.time.microseconds, outcome.received.microseconds,
+                                r.status.joined(separator: ","), outcome.identity,
+                            ])
+                        }
+                        result.readings += rows.count
+                    case .quarantine(let code, let reason):
+                        try quarantine.execute(arguments: [
+                            outcome.topic, outcome.device, code, reason, Data(outcome.payload),
+                            outcome.received.microseconds,
+                            outcome.identity,
+                        ])
+                        result.quarantined += 1
+                    }
+                }
+                if result.duplicates > 0 {
+                    try db.execute(
+                        sql:
+                            "INSERT INTO counter (name, value) VALUES ('duplicates', ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value",
+                        arguments: [result.duplicates])
+                }
+                return result
+            }
+        }
+    }
+
+    public func readings(patient: String, since: Timestamp?) throws(JournalError) -> [StoredReading] {
+        try run("reading the journal") {
+            try pool.read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT * FROM reading WHERE patient = ? AND time_us >= ? ORDER BY time_us, id
+                        """,
+                    arguments: [patient, since?.microseconds ?? Int64.min]
+                ).map(Self.storedReading)
+            }
+        }
+    }
+
+    static func storedReading(_ row: Row) -> StoredReading {
+        let value: MeasuredValue
+        if let m: Int64 = row["mantissa"], let e: Int = row["exponent"] {
+            value = .number(DecimalValue(mantissa: m, exponent: Int8(e)))
+        } else {
+            let code: String = row["absent"] ?? "nan"
+            value = .absent(AbsentReason.allCases.first { $0.code == code } ?? .nan)
+        }
+        let status: String = row["status"]
+        let reading = JournalReading(
+            patient: row["patient"], device: row["device"], metric: row["metric"], value: value, unit: row["unit"],
+            loinc: row["loinc"], mdc: (row["mdc"] as Int64?).map { UInt32($0) },
+            time: Timestamp(microseconds: row["time_us"]),
+            status: status.isEmpty ? [] : status.split(separator: ",").map(String.init))
+        return StoredReading(id: row["id"], reading: reading, received: Timestamp(microseconds: row["received_us"]))
+    }
+
+    public func quarantine(since: Timestamp?) throws(JournalError) -> [QuarantineRecord] {
+        try run("reading the quarantine") {
+            try pool.read { db in
+                try Row.fetchAll(
+                    db, sql: "SELECT * FROM quarantine WHERE received_us >= ? ORDER BY received_us, id",
+                    arguments: [since?.microseconds ?? Int64.min]
+                ).map {
+                    QuarantineRecord(
+                        id: $0["id"], topic: $0["topic"], device: $0["device"], code: $0["code"], reason: $0["reason"],
+                        payload: [UInt8]($0["payload"] as Data), received: Timestamp(microseconds: $0["received_us"]))
+                }
+            }
+        }
+    }
+
+    public func statistics() throws(JournalError) -> JournalStatistics {
+        try run("reading statistics") {
+            try pool.read { db in
+                let messages = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM message") ?? 0
+                let readings = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM reading") ?? 0
+                var quarantined: [String: Int] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT code, COUNT(*) AS n FROM quarantine GROUP BY code") {
+                    quarantined[row["code"]] = row["n"]
+                }
+                var counters: [String: Int] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT name, value FROM counter") {
+                    counters[row["name"]] = row["value"]
+                }
+                return JournalStatistics(
+                    messages: messages, readings: readings, duplicates: counters["duplicates"] ?? 0,
+                    quarantined: quarantined,
+                    counters: counters)
+            }
+        }
+    }
+
+    public func setCounters(_ counters: [String: Int]) throws(JournalError) {
+        try run("writing counters") {
+            try pool.write { db in
+                for (name, value) in counters {
+                    try db.execute(
+                        sql:
+                            "INSERT INTO counter (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                        arguments: [name, value])
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,283 @@
+import CMosquitto
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Receives device messages and acknowledges each to the broker only after the handler has committed it.
+///
+/// Design D1 of `reference/libmosquitto.md` §1.5: this client runs its own network loop on the calling thread with
+/// `mosquitto_threaded_set(true)`, so libmosquitto only *queues* the PUBACK it generates before `on_message`; the
+/// loop reads a batch, hands it to the handler (which commits it to the journal), and only then calls
+/// `mosquitto_loop_write`, which sends the PUBACKs. If the handler throws, the connection is re-established, which
+/// discards the queued PUBACKs (`mosquitto__reconnect` → `packet__cleanup_all`), and the broker redelivers. This
+/// rests on libmosquitto 2.0.11 internals; `IngestAcknowledgementTests` pins it against the real broker.
+///
+/// The batch is the bounded hand-off: while the handler works, nothing is read from the broker, so a slow journal
+/// makes the broker hold messages (its queue is configured unbounded and persistent) rather than Helsebro's memory
+/// grow. `pausedForBackpressure` counts the batches that filled up.
+public final class IngestClient: @unchecked Sendable {
+    // @unchecked Sendable: the mosquitto handle and `context` are used only on the thread inside `run()`;
+    // the only cross-thread state is `control`, a Mutex.
+
+    public typealias Handler = ([InboundMessage]) throws -> Void
+
+    public struct Statistics: Sendable, Equatable {
+        public var connected = false
+        public var connects = 0
+        public var batches = 0
+        public var messages = 0
+        public var pausedForBackpressure = 0
+        public var handlerFailures = 0
+        public var protocolVersion = 5
+    }
+
+    let configuration: MQTTConfiguration
+    let maxBatch: Int
+    let handler: Handler
+    let logger: Logger
+    let control = Mutex<(stopping: Bool, stats: Statistics)>((false, Statistics()))
+
+    public init(configuration: MQTTConfiguration, maxBatch: Int = 1000, logger: Logger, handler: @escaping Handler) {
+        self.configuration = configuration
+        self.maxBatch = maxBatch
+        self.handler = handler
+        self.logger = logger
+    }
+
+    public var statistics: Statistics { control.withLock { $0.stats } }
+
+    /// Asks `run()` to commit what it holds, acknowledge it, disconnect and return. Callable from any thread.
+    public func stop() { control.withLock { $0.stopping = true } }
+
+    var stopping: Bool { control.withLock { $0.stopping } }
+
+    /// State the C callbacks write, confined to the network thread.
+    final class Context {
+        var batch: [InboundMessage] = []
+        var connected = false
+        var connackCode: Int32 = -1
+        var sessionPresent = false
+        var lost = false
+    }
+
+    /// Runs the network loop until `stop()`. Throws only for configuration errors (bad TLS files, for example);
+    /// an unreachable broker is retried with backoff.
+    public func run() throws(MQTTError) {
+        MosquittoLibrary.initialize()
+        let context = Context()
+        context.batch.reserveCapacity(maxBatch)
+        let contextPointer = Unmanaged.passRetained(context).toOpaque()
+        guard let m = mosquitto_new(configuration.clientID, false, contextPointer) else {
+            Unmanaged<Context>.fromOpaque(contextPointer).release()
+            throw MQTTError(.invalidConfiguration, "libmosquitto could not create a client")
+        }
+        defer {
+            mosquitto_destroy(m)
+            Unmanaged<Context>.fromOpaque(contextPointer).release()
+        }
+        try configure(m)
+        var protocolVersion = configuration.preferMQTT5 ? MQTT_PROTOCOL_V5 : MQTT_PROTOCOL_V311
+        var machine = ReconnectStateMachine()
+        var socketOpen = false
+        var subscribed = false
+
+        func lose() {
+            socketOpen = false
+            context.connected = false
+            _ = machine.connectionLost()
+            control.withLock { $0.stats.connected = false }
+        }
+
+        while !stopping {
+            if !socketOpen {
+                if case .wait(let ms) = machine.start() {
+                    let until = Self.nowMilliseconds() + Int64(ms)
+                    while !stopping && Self.nowMilliseconds() < until { usleep(20_000) }
+                    if stopping { break }
+                }
+                mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, protocolVersion)
+                context.connackCode = -1
+                context.connected = false
+                subscribed = false
+                let rc = connect(m, protocolVersion: protocolVersion)
+                if rc != MOSQ_ERR_SUCCESS.rawValue {
+                    logger.debug("MQTT connect failed", metadata: ["rc": "\(String(cString: mosquitto_strerror(rc)))"])
+                    _ = machine.connectionLost()
+                    continue
+                }
+                socketOpen = true
+            }
+            if context.connackCode > 0 {
+                // Refused. An MQTT 5 refusal of the protocol version (0x84; 3.1.1 code 1) falls back to 3.1.1.
+                if (context.connackCode == 132 || context.connackCode == 1) && protocolVersion == MQTT_PROTOCOL_V5 {
+                    logger.info("broker refused MQTT 5; falling back to MQTT 3.1.1")
+                    protocolVersion = MQTT_PROTOCOL_V311
+                    control.withLock { $0.stats.protocolVersion = 4 }
+                } else {
+                    logger.warning("broker refused the connection", metadata: ["code": "\(context.connackCode)"])
+                }
+                lose()
+                continue
+            }
+            if context.connected && !subscribed {
+                _ = machine.connected(sessionPresent: context.sessionPresent)
+                var mid: Int32 = 0
+                if mosquitto_subscribe_v5(m, &mid, configuration.subscription, configuration.qos, 0, nil)
+                    != MOSQ_ERR_SUCCESS.rawValue
+                {
+                    lose()
+                    continue
+                }
+                subscribed = true
+                control.withLock {
+                    $0.stats.connected = true
+                    $0.stats.connects += 1
+                }
+                logger.info("connected to the MQTT broker", metadata: ["session-present": "\(context.sessionPresent)"])
+            }
+
+            let socket = mosquitto_socket(m)
+            if socket < 0 {
+                lose()
+                continue
+            }
+            var fd = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+            if mosquitto_want_write(m) { fd.events |= Int16(POLLOUT) }
+            _ = poll(&fd, 1, 250)
+            var lost = false
+            if fd.revents & Int16(POLLIN | POLLERR | POLLHUP) != 0 {
+                repeat {
+                    if mosquitto_loop_read(m, 1) != MOSQ_ERR_SUCCESS.rawValue {
+                        lost = true
+                        break
+                    }
+                    var again = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+                    if poll(&again, 1, 0) <= 0 || again.revents & Int16(POLLIN) == 0 { break }
+                } while context.batch.count < maxBatch
+            }
+            if !context.batch.isEmpty && !commit(context) {
+                // The failed batch's PUBACKs are queued but unsent: reconnecting discards them
+                // (`mosquitto__reconnect` → `packet__cleanup_all`) and the broker redelivers the messages.
+                lose()
+                continue
+            }
+            if lost {
+                lose()
+                continue
+            }
+            // Only now, with the batch committed, do its PUBACKs leave.
+            if mosquitto_want_write(m) && mosquitto_loop_write(m, 1) != MOSQ_ERR_SUCCESS.rawValue {
+                lose()
+                continue
+            }
+            mosquitto_loop_misc(m)
+        }
+        if !context.batch.isEmpty && commit(context) {
+            _ = mosquitto_loop_write(m, 1)
+        }
+        if socketOpen {
+            mosquitto_disconnect(m)
+            _ = mosquitto_loop_write(m, 1)
+        }
+        control.withLock { $0.stats.connected = false }
+    }
+
+    /// Hands the batch to the handler; true when it committed.
+    func commit(_ context: Context) -> Bool {
+        let full = context.batch.count >= maxBatch
+        do {
+            try handler(context.batch)
+            control.withLock {
+                $0.stats.batches += 1
+                $0.stats.messages += context.batch.count
+                if full { $0.stats.pausedForBackpressure += 1 }
+            }
+            context.batch.removeAll(keepingCapacity: true)
+            return true
+        } catch {
+            logger.error("journal commit failed; the broker will redeliver the batch", metadata: ["error": "\(error)"])
+            control.withLock { $0.stats.handlerFailures += 1 }
+            context.batch.removeAll(keepingCapacity: true)
+            return false
+        }
+    }
+
+    func configure(_ m: OpaquePointer) throws(MQTTError) {
+        mosquitto_threaded_set(m, true)
+        mosquitto_int_option(m, MOSQ_OPT_RECEIVE_MAXIMUM, configuration.receiveMaximum)
+        if let user = configuration.username {
+            mosquitto_username_pw_set(m, user, configuration.password)
+        }
+        if let tls = configuration.tls {
+            let rc = mosquitto_tls_set(m, tls.caFile, nil, tls.certFile, tls.keyFile, nil)
+            if rc != MOSQ_ERR_SUCCESS.rawValue {
+                throw MQTTError(
+                    .tlsFailed, "TLS setup failed: check --tls-ca, --tls-cert and --tls-key", mosquittoCode: rc)
+            }
+        }
+        mosquitto_connect_v5_callback_set(m) { _, userdata, rc, flags, _ in
+            guard let userdata else { return }
+            let context = Unmanaged<Context>.fromOpaque(userdata).takeUnretainedValue()
+            context.connackCode = rc
+            context.connected = rc == 0
+            context.sessionPresent = flags & 1 != 0
+        }
+        mosquitto_disconnect_v5_callback_set(m) { _, userdata, _, _ in
+            guard let userdata else { return }
+            let context = Unmanaged<Context>.fromOpaque(userdata).takeUnretainedValue()
+            context.connected = false
+        }
+        mosquitto_message_v5_callback_set(m) { _, userdata, message, properties in
+            guard let userdata, let message else { return }
+            let context = Unmanaged<Context>.fromOpaque(userdata).takeUnretainedValue()
+            context.batch.append(IngestClient.copy(message.pointee, properties))
+        }
+    }
+
+    func connect(_ m: OpaquePointer, protocolVersion: Int32) -> Int32 {
+        var properties: OpaquePointer? = nil
+        defer { mosquitto_property_free_all(&properties) }
+        if protocolVersion == MQTT_PROTOCOL_V5 {
+            mosquitto_property_add_int32(
+                &properties, Int32(MQTT_PROP_SESSION_EXPIRY_INTERVAL.rawValue), configuration.sessionExpirySeconds)
+        }
+        return mosquitto_connect_bind_v5(
+            m, configuration.host, Int32(configuration.port), configuration.keepalive, nil, properties)
+    }
+
+    /// Copies a message and its `seq` and `ts` user properties; libmosquitto frees them when the callback returns.
+    static func copy(_ message: mosquitto_message, _ properties: OpaquePointer?) -> InboundMessage {
+        let topic = String(cString: message.topic)
+        let payload = [UInt8](UnsafeRawBufferPointer(start: message.payload, count: Int(message.payloadlen)))
+        var inbound = InboundMessage(topic: topic, payload: payload, qos: message.qos, retain: message.retain)
+        var property = properties
+        var skipFirst = false
+        while property != nil {
+            var name: UnsafeMutablePointer<CChar>? = nil
+            var value: UnsafeMutablePointer<CChar>? = nil
+            property = mosquitto_property_read_string_pair(
+                property, Int32(MQTT_PROP_USER_PROPERTY.rawValue), &name, &value, skipFirst)
+            skipFirst = true
+            if let name, let value {
+                switch String(cString: name) {
+                case "seq": inbound.sequence = UInt64(String(cString: value))
+                case "ts": inbound.gatewayTime = String(cString: value)
+                default: break
+                }
+            }
+            free(name)
+            free(value)
+        }
+        return inbound
+    }
+
+    /// Monotonic milliseconds, for timeouts and refresh intervals.
+    public static func nowMilliseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+}
