@@ -57,5 +57,9 @@ let package = Package(
         .testTarget(name: "HelsebroCoreTests", dependencies: ["HelsebroCore"]),
         .testTarget(name: "HelsebroConfigTests", dependencies: ["HelsebroConfig", "HelsebroCore"]),
         .testTarget(name: "HelsebroCLITests", dependencies: ["HelsebroCLI", "HelsebroMQTT"]),
+        .testTarget(
+            name: "HelsebroIntegrationTests",
+            dependencies: ["HelsebroCore", "HelsebroMQTT", "HelsebroJournal", "HelsebroIngest"]
+        ),
     ]
 )

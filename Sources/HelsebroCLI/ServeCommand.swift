@@ -62,6 +62,13 @@ struct ServeCommand: ParsableCommand {
         let store = try journal.open()
         let service = IngestService(
             configuration: mqtt, store: store, registry: registry, maxBatch: maxBatch, logger: logger)
+        // A parent may have started us with these blocked (Foundation's Process from a Dispatch thread does):
+        // unblock them, or Ctrl-C and SIGTERM would never reach the service.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGINT)
+        sigaddset(&unblock, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
         let sources = [SIGINT, SIGTERM].map { sig in

@@ -26,7 +26,11 @@ public final class IngestService: @unchecked Sendable {
         var lastCounters: Int64 = 0
         var totals = BatchResult()
         var clientRef: IngestClient?
+        // Fault injection for the acknowledgement test: exit after a batch was received and before it is committed.
+        // A message then survives only if its PUBACK was still unsent (reference/libmosquitto.md §1.3).
+        let exitBeforeCommit = ProcessInfo.processInfo.environment["HELSEBRO_FAULT_INJECTION"] == "exit-before-commit"
         client = IngestClient(configuration: configuration, maxBatch: maxBatch, logger: logger) { batch in
+            if exitBeforeCommit { _exit(70) }
             let now = Timestamp(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000))
             let outcomes = try pipeline.prepare(batch, now: now)
             let result = try store.write(outcomes)

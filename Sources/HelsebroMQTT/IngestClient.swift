@@ -27,6 +27,8 @@ public final class IngestClient: @unchecked Sendable {
     public struct Statistics: Sendable, Equatable {
         public var connected = false
         public var connects = 0
+        /// SUBACKs received: the broker now routes device messages to this session.
+        public var subscriptions = 0
         public var batches = 0
         public var messages = 0
         public var pausedForBackpressure = 0
@@ -61,6 +63,7 @@ public final class IngestClient: @unchecked Sendable {
         var connackCode: Int32 = -1
         var sessionPresent = false
         var lost = false
+        var subscriptionAcknowledged = false
     }
 
     /// Runs the network loop until `stop()`. Throws only for configuration errors (bad TLS files, for example);
@@ -101,6 +104,7 @@ public final class IngestClient: @unchecked Sendable {
                 mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, protocolVersion)
                 context.connackCode = -1
                 context.connected = false
+                context.subscriptionAcknowledged = false
                 subscribed = false
                 let rc = connect(m, protocolVersion: protocolVersion)
                 if rc != MOSQ_ERR_SUCCESS.rawValue {
@@ -174,6 +178,11 @@ public final class IngestClient: @unchecked Sendable {
                 continue
             }
             mosquitto_loop_misc(m)
+            if context.subscriptionAcknowledged {
+                context.subscriptionAcknowledged = false
+                control.withLock { $0.stats.subscriptions += 1 }
+                logger.info("subscribed", metadata: ["filter": "\(configuration.subscription)"])
+            }
         }
         if !context.batch.isEmpty && commit(context) {
             _ = mosquitto_loop_write(m, 1)
@@ -224,6 +233,10 @@ public final class IngestClient: @unchecked Sendable {
             context.connackCode = rc
             context.connected = rc == 0
             context.sessionPresent = flags & 1 != 0
+        }
+        mosquitto_subscribe_v5_callback_set(m) { _, userdata, _, _, _, _ in
+            guard let userdata else { return }
+            Unmanaged<Context>.fromOpaque(userdata).takeUnretainedValue().subscriptionAcknowledged = true
         }
         mosquitto_disconnect_v5_callback_set(m) { _, userdata, _, _ in
             guard let userdata else { return }

@@ -90,7 +90,7 @@ public final class MQTTPublisher: @unchecked Sendable {
         }
         if rc != MOSQ_ERR_SUCCESS.rawValue {
             if qos > 0 { state.counters.withLock { $0.inflight -= 1 } }
-            throw MQTTError(.publishFailed, "publish failed", mosquittoCode: rc)
+            throw MQTTError(.publishFailed, "publish of \(payload.count) bytes failed", mosquittoCode: rc)
         }
     }
 

@@ -184,3 +184,23 @@ struct SenMLTests {
         #expect(UCUMUnit.ratio.conversion(to: .percent)!.apply(0.97) == 97)
     }
 }
+
+@Suite("Channels")
+struct ChannelTests {
+    /// `+` cannot appear in an MQTT topic name, so topics use `senml-json` and the like.
+    @Test(
+        "channel spellings",
+        arguments: [
+            ("gatt/2a35", Channel.gatt(.bloodPressureMeasurement)), ("senml+json", .senmlJSON),
+            ("senml-json", .senmlJSON),
+            ("senml/json", .senmlJSON), ("senml_cbor", .senmlCBOR), ("senml+cbor", .senmlCBOR),
+        ])
+    func spellings(text: String, channel: Channel) {
+        #expect(Channel(text) == channel)
+    }
+
+    @Test("unknown spellings", arguments: ["gatt/2A35", "gatt/2a99", "gatt/2a3", "senml", "json", ""])
+    func unknown(text: String) {
+        #expect(Channel(text) == nil)
+    }
+}

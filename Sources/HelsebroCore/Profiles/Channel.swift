@@ -7,10 +7,14 @@ public enum Channel: Hashable, Sendable {
     case frame
 
     /// Parses `gatt/2a35`, `senml+json`, `senml+cbor`, `hl7v2`, `frame`. GATT UUIDs are lower-case hex.
+    ///
+    /// `+` is a wildcard in MQTT and must not appear in a topic name (MQTT 3.1.1 §4.7.1.3, MQTT 5 §4.7.1.2):
+    /// brokers and libmosquitto refuse to publish to `…/senml+json`. Topics therefore spell the SenML channels
+    /// `senml-json`, `senml_json` or `senml/json` (and likewise `cbor`); all name the same channel.
     public init?(_ text: String) {
         switch text {
-        case "senml+json": self = .senmlJSON
-        case "senml+cbor": self = .senmlCBOR
+        case "senml+json", "senml-json", "senml_json", "senml/json": self = .senmlJSON
+        case "senml+cbor", "senml-cbor", "senml_cbor", "senml/cbor": self = .senmlCBOR
         case "hl7v2": self = .hl7v2
         case "frame": self = .frame
         default:
@@ -20,6 +24,15 @@ public enum Channel: Hashable, Sendable {
                 let uuid = UInt16(hex, radix: 16), let c = GattCharacteristic(rawValue: uuid)
             else { return nil }
             self = .gatt(c)
+        }
+    }
+
+    /// The spelling devices use in topics: `senml-json` where the contract's name has a `+`.
+    public var topicSegment: String {
+        switch self {
+        case .senmlJSON: "senml-json"
+        case .senmlCBOR: "senml-cbor"
+        default: name
         }
     }
 

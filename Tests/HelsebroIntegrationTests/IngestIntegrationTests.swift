@@ -1,0 +1,198 @@
+import Foundation
+import HelsebroCore
+import HelsebroJournal
+import HelsebroMQTT
+import Testing
+
+/// `helsebro serve` against a real mosquitto broker and a real SQLite journal, both in a temporary folder.
+@Suite("Ingest against a real broker", .serialized)
+struct IngestIntegrationTests {
+    static let devices = [
+        (id: "cuff-1", profile: "bp-cuff-ua200", firmware: "bp-cuff-ua200-fw2", patient: "patient-a"),
+        (id: "thermo-1", profile: "thermometer-th10", firmware: "thermometer-th10-fw1", patient: "patient-b"),
+        (id: "gw-1", profile: "gateway-senml-vitals", firmware: "gateway-senml-vitals-fw1", patient: "patient-b"),
+    ]
+
+    @Test("good messages reach the right journals; each bad one is quarantined with its own reason")
+    func mixedTraffic() throws {
+        let broker = try TestBroker()
+        let (path, journal) = try makeJournal(broker.directory, devices: Self.devices)
+        // A device registered but never paired.
+        try journal.addDevice(
+            DeviceRecord(id: "cuff-unpaired", profile: "bp-cuff-ua200", firmware: "bp-cuff-ua200-fw2"))
+        let serve = try ServeProcess(broker: broker, journal: path)
+        defer { serve.stop() }
+        try serve.waitUntilSubscribed()
+        let pub = try broker.publisher()
+        defer { pub.close() }
+        let t = Timestamp(seconds: now().seconds - 120)
+        let p = "helsebro/v1/devices/"
+        try pub.publish(topic: p + "cuff-1/gatt/2a35", payload: bloodPressure(138, 90, 107, at: t))
+        try pub.publish(topic: p + "thermo-1/gatt/2a1c", payload: [0x00, 0x72, 0x01, 0x00, 0xFF])  // 37.0 Cel, no time
+        let senml =
+            #"[{"bn":"urn:dev:gw-1:","bt":\#(t.seconds),"n":"spo2","u":"%","v":96},{"n":"pulse","u":"beat/min","v":64}]"#
+        try pub.publish(topic: p + "gw-1/senml-json", payload: Array(senml.utf8))
+        // Bad ones.
+        try pub.publish(topic: p + "cuff-1/gatt/2a35", payload: [0x1E, 0x8A, 0x00])  // truncated
+        try pub.publish(topic: p + "nobody/gatt/2a35", payload: bloodPressure(120, 80, 93, at: t))  // unregistered
+        try pub.publish(topic: p + "cuff-1/gatt/2a1c", payload: [0x00, 0x72, 0x01, 0x00, 0xFF])  // channel not in profile
+        try pub.publish(topic: p + "cuff-1/modbus", payload: [1, 2, 3])  // unknown channel
+        try pub.publish(topic: p + "cuff-1/gatt/2a35", payload: bloodPressure(350, 90, 107, at: t))  // implausible
+        try pub.publish(topic: p + "cuff-unpaired/gatt/2a35", payload: bloodPressure(121, 81, 94, at: t))  // unpaired
+        try pub.publish(topic: "helsebro/v1/devices/cuff-1", payload: [0])  // no channel
+        try pub.publish(topic: p + "gw-1/senml/json", payload: Array(#"[{"n":"spo2","v":1,"x_":1}]"#.utf8))  // must-understand
+        #expect(pub.flush())
+        try waitUntil(30, "11 messages in the journal") { try journal.statistics().messages == 11 }
+
+        let a = try journal.readings(patient: "patient-a", since: nil)
+        #expect(a.map(\.reading.metric) == ["systolic", "diastolic", "mean-arterial-pressure"])
+        #expect(a.map { $0.reading.value.number?.description } == ["138", "90", "107"])
+        #expect(a.allSatisfy { $0.reading.unit == "mm[Hg]" && $0.reading.time == t && $0.reading.device == "cuff-1" })
+        let b = try journal.readings(patient: "patient-b", since: nil)
+        #expect(Set(b.map(\.reading.metric)) == ["body-temperature", "spo2", "pulse-rate"])
+        let temperature = try #require(b.first { $0.reading.metric == "body-temperature" })
+        #expect(temperature.reading.value.number?.description == "37.0" && temperature.reading.unit == "Cel")
+        #expect(temperature.reading.status.contains("time-from-receive-time"))
+        #expect(b.first { $0.reading.metric == "spo2" }?.reading.value.number?.description == "96")
+        let q = try journal.quarantine(since: nil)
+        #expect(
+            q.map(\.code).sorted()
+                == [
+                    "decode", "decode", "unknown-channel", "unknown-channel", "unpaired-device", "unregistered-device",
+                    "unroutable-topic", "validation",
+                ].sorted())
+        #expect(q.allSatisfy { !$0.reason.isEmpty && !$0.payload.isEmpty })
+        #expect(q.first { $0.code == "validation" }?.reason.contains("plausible range 0–300 mm[Hg]") == true)
+        #expect(try journal.statistics().readings == 6)
+    }
+
+    @Test("the same message twice, and a redelivered seq, give one set of readings")
+    func duplicates() throws {
+        let broker = try TestBroker()
+        let (path, journal) = try makeJournal(broker.directory, devices: Self.devices)
+        let serve = try ServeProcess(broker: broker, journal: path)
+        defer { serve.stop() }
+        try serve.waitUntilSubscribed()
+        let pub = try broker.publisher()
+        defer { pub.close() }
+        let frame = bloodPressure(128, 84, 99, at: Timestamp(seconds: now().seconds - 60))
+        try pub.publish(topic: "helsebro/v1/devices/cuff-1/gatt/2a35", payload: frame)
+        try pub.publish(topic: "helsebro/v1/devices/cuff-1/gatt/2a35", payload: frame)
+        let other = bloodPressure(129, 85, 100, at: Timestamp(seconds: now().seconds - 50))
+        try pub.publish(topic: "helsebro/v1/devices/cuff-1/gatt/2a35", payload: other, userProperties: [("seq", "41")])
+        try pub.publish(topic: "helsebro/v1/devices/cuff-1/gatt/2a35", payload: other, userProperties: [("seq", "41")])
+        #expect(pub.flush())
+        try waitUntil(30, "4 messages seen") {
+            let s = try journal.statistics()
+            return s.messages + s.duplicates == 4
+        }
+        let s = try journal.statistics()
+        #expect(s.messages == 2 && s.duplicates == 2 && s.readings == 6)
+    }
+
+    /// reference/libmosquitto.md §1.3: libmosquitto queues the PUBACK before `on_message`; only with
+    /// `mosquitto_threaded_set(true)` does it wait for `mosquitto_loop_write`. Helsebro exits after receiving a batch
+    /// and before committing it; the message must come back after a restart, exactly once.
+    @Test("a message received but not committed is redelivered: the PUBACK waits for the commit")
+    func acknowledgementAfterCommit() throws {
+        let broker = try TestBroker()
+        let (path, journal) = try makeJournal(broker.directory, devices: Self.devices)
+        let crashing = try ServeProcess(
+            broker: broker, journal: path, environment: ["HELSEBRO_FAULT_INJECTION": "exit-before-commit"])
+        let pub = try broker.publisher()
+        defer { pub.close() }
+        // Wait for the subscription, then publish; the service exits on receipt.
+        try crashing.waitUntilSubscribed()
+        try pub.publish(
+            topic: "helsebro/v1/devices/cuff-1/gatt/2a35",
+            payload: bloodPressure(131, 86, 101, at: Timestamp(seconds: now().seconds - 30)))
+        #expect(pub.flush())
+        crashing.process.waitUntilExit()
+        #expect(crashing.process.terminationStatus == 70)
+        #expect(try journal.statistics().messages == 0)
+        let serve = try ServeProcess(broker: broker, journal: path)
+        defer { serve.stop() }
+        try waitUntil(30, "the redelivered message") { try journal.statistics().messages == 1 }
+        #expect(
+            try journal.readings(patient: "patient-a", since: nil).map { $0.reading.value.number?.description } == [
+                "131", "86", "101",
+            ])
+    }
+
+    @Test("SIGKILL mid-stream and restart: every message exactly once")
+    func killMidStream() throws {
+        let broker = try TestBroker()
+        let (path, journal) = try makeJournal(broker.directory, devices: Self.devices)
+        var serve = try ServeProcess(broker: broker, journal: path, maxBatch: 50)
+        try serve.waitUntilSubscribed()
+        let total = 3000
+        let base = now().seconds - 3600
+        let port = broker.port
+        let publishing = Thread {
+            guard let pub = try? MQTTPublisher(host: "127.0.0.1", port: port, clientID: "killtest-pub") else { return }
+            for i in 0..<total {
+                let frame = bloodPressure(
+                    100 + i % 80, 60 + i % 30, 80 + i % 40, at: Timestamp(seconds: base + Int64(i)))
+                try? pub.publish(
+                    topic: "helsebro/v1/devices/cuff-1/gatt/2a35", payload: frame, userProperties: [("seq", String(i))])
+            }
+            pub.close()
+        }
+        publishing.start()
+        for round in 1...3 {
+            try waitUntil(60, "progress before kill \(round)") {
+                try journal.statistics().messages >= round * total / 5
+            }
+            serve.kill9()
+            serve = try ServeProcess(broker: broker, journal: path, maxBatch: 50)
+        }
+        defer { serve.stop() }
+        try waitUntil(120, "all \(total) messages") { try journal.statistics().messages == total }
+        let s = try journal.statistics()
+        #expect(s.messages == total && s.readings == 3 * total)
+        let readings = try journal.readings(patient: "patient-a", since: nil)
+        let systolic = readings.filter { $0.reading.metric == "systolic" }
+        #expect(Set(systolic.map(\.reading.time)).count == total)
+        #expect(systolic.count == total)
+    }
+
+    @Test("the ingest client commits a batch before acknowledging; a failed commit is redelivered")
+    func failedCommitRedelivers() throws {
+        let broker = try TestBroker()
+        var configuration = MQTTConfiguration()
+        configuration.port = broker.port
+        configuration.clientID = "it-failing-commit"
+        let seen = LockedBox<[UInt64]>([])
+        let client = IngestClient(configuration: configuration, maxBatch: 10, logger: .init(label: "test")) { batch in
+            let first = seen.withLock { list -> Bool in
+                let isFirst = list.isEmpty
+                list += batch.compactMap(\.sequence)
+                return isFirst
+            }
+            if first { throw TestFailure("simulated commit failure") }
+        }
+        let thread = Thread { try? client.run() }
+        thread.start()
+        defer { client.stop() }
+        try waitUntil(20, "the client to subscribe") { client.statistics.subscriptions >= 1 }
+        let pub = try broker.publisher()
+        try pub.publish(topic: "helsebro/v1/devices/x/gatt/2a35", payload: [0], userProperties: [("seq", "5")])
+        #expect(pub.flush())
+        pub.close()
+        try waitUntil(30, "redelivery after the failed commit") { seen.withLock { $0.filter { $0 == 5 }.count } >= 2 }
+        #expect(client.statistics.handlerFailures == 1)
+    }
+}
+
+/// A value behind a lock, for test threads.
+final class LockedBox<T>: @unchecked Sendable {
+    // @unchecked Sendable: every access goes through `lock`.
+    private var value: T
+    private let lock = NSLock()
+    init(_ v: T) { value = v }
+    func withLock<R>(_ body: (inout T) -> R) -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
+    }
+}

@@ -1,0 +1,203 @@
+import Foundation
+import HelsebroCore
+import HelsebroJournal
+import HelsebroMQTT
+
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path
+
+/// A free TCP port on loopback (bound to port 0, read back, released).
+func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = 0
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    withUnsafeMutablePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            _ = bind(fd, $0, len)
+            _ = getsockname(fd, $0, &len)
+        }
+    }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}
+
+/// Waits until `condition` holds, polling; fails after `seconds`.
+func waitUntil(_ seconds: Double = 30, _ what: String, _ condition: () throws -> Bool) throws {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try condition() { return }
+        usleep(20_000)
+    }
+    throw TestFailure("timed out after \(seconds) s waiting for \(what)")
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+/// A real mosquitto broker on loopback, in its own temporary folder, configured from `Tools/mosquitto.conf.template`.
+final class TestBroker {
+    let directory: String
+    let port: Int
+    var process: Process?
+
+    init() throws {
+        directory =
+            FileManager.default.temporaryDirectory.appendingPathComponent("helsebro-it-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        port = freePort()
+        let template = try String(contentsOfFile: repositoryRoot + "/Tools/mosquitto.conf.template", encoding: .utf8)
+        let user = String(cString: getpwuid(getuid()).pointee.pw_name)
+        let conf = template.replacingOccurrences(of: "@PORT@", with: String(port)).replacingOccurrences(
+            of: "@DIR@", with: directory
+        )
+        .replacingOccurrences(of: "@USER@", with: user)
+        try conf.write(toFile: directory + "/mosquitto.conf", atomically: true, encoding: .utf8)
+        try start()
+    }
+
+    func start() throws {
+        let p = Process()
+        let mosquitto =
+            ["/usr/sbin/mosquitto", "/usr/bin/mosquitto"].first { FileManager.default.isExecutableFile(atPath: $0) }
+            ?? "/usr/sbin/mosquitto"
+        // Through a launcher that clears the signal mask: a child of a Dispatch thread inherits blocked SIGTERM.
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        p.arguments = ["-c", Self.unblockAndExec, mosquitto, "-c", directory + "/mosquitto.conf"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        process = p
+        try waitUntil(10, "mosquitto to listen on \(port)") { canConnect() }
+    }
+
+    static let unblockAndExec =
+        "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])"
+
+    func canConnect() -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+
+    func stop() {
+        if let p = process, p.isRunning {
+            p.terminate()
+            let deadline = Date().addingTimeInterval(10)
+            while p.isRunning && Date() < deadline { usleep(10_000) }
+            if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+            p.waitUntilExit()
+        }
+        process = nil
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    func publisher(_ id: String = "test-pub-\(UUID().uuidString.prefix(8))") throws -> MQTTPublisher {
+        try MQTTPublisher(host: "127.0.0.1", port: port, clientID: id)
+    }
+}
+
+/// `helsebro serve` as a child process, so tests can SIGKILL it.
+final class ServeProcess {
+    let process = Process()
+    let log: String
+
+    init(broker: TestBroker, journal: String, environment: [String: String] = [:], maxBatch: Int = 200) throws {
+        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "helsebro"
+        ).path
+        process.executableURL = URL(
+            fileURLWithPath: FileManager.default.isExecutableFile(atPath: exe)
+                ? exe : repositoryRoot + "/.build/debug/helsebro")
+        process.arguments = [
+            "serve", "--broker", "mqtt://127.0.0.1:\(broker.port)", "--journal", "sqlite:" + journal, "--max-batch",
+            String(maxBatch),
+            "--client-id", "helsebro-it",
+        ]
+        process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        log = broker.directory + "/serve-\(UUID().uuidString.prefix(6)).log"
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = FileHandle(forWritingAtPath: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+    }
+
+    /// Waits until the service has its subscription acknowledged, so that nothing is published into a session the
+    /// broker does not yet route to Helsebro (a fresh session has no subscription before SUBACK).
+    func waitUntilSubscribed() throws {
+        try waitUntil(30, "helsebro serve to subscribe") {
+            FileManager.default.contents(atPath: log).map { String(decoding: $0, as: UTF8.self).contains("subscribed") }
+                ?? false
+        }
+    }
+
+    func kill9() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    func stop() {
+        if process.isRunning {
+            process.interrupt()
+            let deadline = Date().addingTimeInterval(10)
+            while process.isRunning && Date() < deadline { usleep(10_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+    }
+
+    deinit { if process.isRunning { kill9() } }
+}
+
+/// Date Time (0x2A08) bytes of a UTC instant.
+func gattDateTime(_ t: Timestamp) -> [UInt8] {
+    let secs = t.seconds
+    let days = secs / 86_400
+    let (y, mo, d) = Timestamp.civil(days: days)
+    let sod = Int(secs - days * 86_400)
+    return [
+        UInt8(y & 0xFF), UInt8(y >> 8), UInt8(mo), UInt8(d), UInt8(sod / 3600), UInt8(sod / 60 % 60), UInt8(sod % 60),
+    ]
+}
+
+func now() -> Timestamp { Timestamp(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000)) }
+
+/// A Blood Pressure Measurement with a time stamp: systolic, diastolic, MAP in mmHg.
+func bloodPressure(_ sys: Int, _ dia: Int, _ map: Int, at t: Timestamp) -> [UInt8] {
+    [0x02, UInt8(sys & 0xFF), UInt8(sys >> 8 & 0x0F), UInt8(dia), 0, UInt8(map), 0] + gattDateTime(t)
+}
+
+/// A temporary journal with one patient per device, paired since 2000.
+func makeJournal(_ directory: String, devices: [(id: String, profile: String, firmware: String, patient: String)])
+    throws -> (String, SQLiteJournal)
+{
+    let path = directory + "/journal.sqlite"
+    let journal = try SQLiteJournal(path: path)
+    var patients = Set<String>()
+    for d in devices {
+        if patients.insert(d.patient).inserted { try journal.addPatient(id: d.patient, name: nil) }
+        try journal.addDevice(DeviceRecord(id: d.id, profile: d.profile, firmware: d.firmware))
+        try journal.pair(Pairing(device: d.id, patient: d.patient, from: .year2000, to: nil))
+    }
+    return (path, journal)
+}
