@@ -35,12 +35,14 @@ struct IngestIntegrationTests {
         // Bad ones.
         try pub.publish(topic: p + "cuff-1/gatt/2a35", payload: [0x1E, 0x8A, 0x00])  // truncated
         try pub.publish(topic: p + "nobody/gatt/2a35", payload: bloodPressure(120, 80, 93, at: t))  // unregistered
-        try pub.publish(topic: p + "cuff-1/gatt/2a1c", payload: [0x00, 0x72, 0x01, 0x00, 0xFF])  // channel not in profile
+        // A channel the cuff's profile does not list.
+        try pub.publish(topic: p + "cuff-1/gatt/2a1c", payload: [0x00, 0x72, 0x01, 0x00, 0xFF])
         try pub.publish(topic: p + "cuff-1/modbus", payload: [1, 2, 3])  // unknown channel
         try pub.publish(topic: p + "cuff-1/gatt/2a35", payload: bloodPressure(350, 90, 107, at: t))  // implausible
         try pub.publish(topic: p + "cuff-unpaired/gatt/2a35", payload: bloodPressure(121, 81, 94, at: t))  // unpaired
         try pub.publish(topic: "helsebro/v1/devices/cuff-1", payload: [0])  // no channel
-        try pub.publish(topic: p + "gw-1/senml/json", payload: Array(#"[{"n":"spo2","v":1,"x_":1}]"#.utf8))  // must-understand
+        // A must-understand label (RFC 8428 §4.4).
+        try pub.publish(topic: p + "gw-1/senml/json", payload: Array(#"[{"n":"spo2","v":1,"x_":1}]"#.utf8))
         #expect(pub.flush())
         try waitUntil(30, "11 messages in the journal") { try journal.statistics().messages == 11 }
 
