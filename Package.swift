@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "helsebro", targets: ["helsebro"]),
+        .executable(name: "helsebro-sim", targets: ["helsebro-sim"]),
         .library(name: "HelsebroCore", targets: ["HelsebroCore"]),
         .library(name: "HelsebroConfig", targets: ["HelsebroConfig"]),
     ],
@@ -54,6 +55,14 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "helsebro", dependencies: ["HelsebroCLI"]),
+        .executableTarget(
+            name: "helsebro-sim",
+            dependencies: [
+                "HelsebroCore", "HelsebroMQTT", "HelsebroJournal",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tools/Simulator"
+        ),
         .testTarget(name: "HelsebroCoreTests", dependencies: ["HelsebroCore"]),
         .testTarget(name: "HelsebroConfigTests", dependencies: ["HelsebroConfig", "HelsebroCore"]),
         .testTarget(name: "HelsebroCLITests", dependencies: ["HelsebroCLI", "HelsebroMQTT"]),

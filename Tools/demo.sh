@@ -1,40 +1,54 @@
 #!/usr/bin/env bash
-# Sets up, builds, checks the shipped device profiles and firmware specs, and decodes the sample payloads in
-# Tools/samples/payloads.tsv: what each device sent, and what Helsebro accepted or quarantined, and why.
+# The whole service on one machine: a local mosquitto (configured not to lose messages), `helsebro serve` on a
+# SQLite journal, simulated patients with home and bedside devices registered and paired, and every reading and
+# quarantined message printed as it arrives. Ctrl-C stops everything this script started.
+#   DEMO_SECONDS=N  stop by itself after N seconds      DEMO_RATE=R  messages per second (default 8)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Tools/setup.sh
-echo "== building"
+echo "== building helsebro and helsebro-sim"
 swift build --product helsebro 2>&1 | tail -n 1
-helsebro=.build/debug/helsebro
-"$helsebro" version
-echo
-echo "== helsebro profile lint"
-"$helsebro" profile lint
-echo
-echo "== helsebro profile list"
-"$helsebro" profile list
-echo
-echo "== decoding the sample payloads (receive time 2026-11-23T08:00:00Z)"
-received="2026-11-23T08:00:00Z"
-while IFS=$'\t' read -r description channel profile firmware payload; do
-    [[ -z "$description" || "$description" == \#* ]] && continue
-    args=(decode --channel "$channel" --received "$received" --session-start "2026-11-23T06:00:00Z")
-    [[ "$profile" != "-" ]] && args+=(--profile "$profile")
-    [[ "$firmware" != "-" ]] && args+=(--firmware "$firmware")
+swift build --product helsebro-sim 2>&1 | tail -n 1
+bin=$(swift build --show-bin-path)
+demo=.demo
+rm -rf "$demo"
+mkdir -p "$demo"
+pids=()
+cleanup() {
+    trap - EXIT INT TERM
     echo
-    echo "-- $description"
-    echo "   $channel ${profile/#-/(no profile)} ${firmware/#-/}"
-    status=0
-    if [[ "$payload" == @* ]]; then
-        output=$("$helsebro" "${args[@]}" - < "Tools/samples/${payload#@}") || status=$?
-    else
-        output=$("$helsebro" "${args[@]}" --hex "$payload") || status=$?
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    if [[ -f "$demo/helsebro.sqlite" ]]; then
+        echo "== helsebro stats"
+        "$bin/helsebro" stats --journal "sqlite:$demo/helsebro.sqlite" || true
+        echo "(journal kept in $demo/helsebro.sqlite: try '$bin/helsebro journal show --patient sim-patient-1 --journal sqlite:$demo/helsebro.sqlite --format fhir')"
     fi
-    printf '%s' "$output" | python3 Tools/show-readings.py
-    if [[ $status -ne 0 && $status -ne 3 ]]; then echo "unexpected exit status $status"; exit 1; fi
-done < Tools/samples/payloads.tsv
-echo
-echo "== decode throughput (debug build; Tools/bench.sh measures the release build)"
-python3 Tools/make-frames.py --out .build/bp-frames.bin --count 4096 >/dev/null
-"$helsebro" bench decode --channel gatt/2a35 --frames .build/bp-frames.bin --profile bp-cuff-ua200 --repeat 20
+}
+trap cleanup EXIT INT TERM
+
+echo "== profiles"
+"$bin/helsebro" profile lint
+
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+sed -e "s|@PORT@|$port|" -e "s|@DIR@|$PWD/$demo|" -e "s|@USER@|$(id -un)|" Tools/mosquitto.conf.template > "$demo/mosquitto.conf"
+mosquitto -c "$demo/mosquitto.conf" &
+pids+=($!)
+for _ in $(seq 100); do
+    python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null && break
+    sleep 0.1
+done
+echo "== mosquitto on 127.0.0.1:$port (persistence every second, unlimited queues; $demo/mosquitto.conf)"
+
+journal="sqlite:$demo/helsebro.sqlite"
+"$bin/helsebro" serve --broker "mqtt://127.0.0.1:$port" --journal "$journal" > "$demo/serve.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 200); do grep -q "subscribed" "$demo/serve.log" 2>/dev/null && break; sleep 0.1; done
+echo "== helsebro serve is subscribed (log: $demo/serve.log)"
+
+"$bin/helsebro-sim" --broker "mqtt://127.0.0.1:$port" --register "$journal" --patients 4 --rate "${DEMO_RATE:-8}" --quiet &
+pids+=($!)
+echo "== simulating 4 patients with 9 devices each; readings and quarantined messages as they arrive (Ctrl-C stops):"
+follow=("$bin/helsebro" journal follow --journal "$journal")
+[[ -n "${DEMO_SECONDS:-}" ]] && follow+=(--seconds "$DEMO_SECONDS")
+"${follow[@]}"

@@ -6,7 +6,45 @@ import HelsebroJournal
 /// `helsebro journal show`.
 struct JournalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "journal", abstract: "Patient journals.", subcommands: [Show.self])
+        commandName: "journal", abstract: "Patient journals.", subcommands: [Show.self, Follow.self])
+
+    struct Follow: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "follow",
+            abstract: "Print readings and quarantined messages of every patient as they arrive (Ctrl-C stops).")
+        @Option(help: "Stop after this many seconds (default: never).") var seconds: Double?
+        @Option(help: "Polling interval in milliseconds.") var intervalMs = 500
+        @OptionGroup var journal: JournalOptions
+
+        func run() throws {
+            let store = try journal.open()
+            // Start from what is there now: only new arrivals are shown.
+            var (lastReading, lastQuarantine) = try store.latestIDs()
+            let deadline = seconds.map { Date().addingTimeInterval($0) }
+            while deadline.map({ Date() < $0 }) ?? true {
+                for s in try store.readings(afterID: lastReading, limit: 1000) {
+                    lastReading = s.id
+                    let r = s.reading
+                    let value: String =
+                        switch r.value {
+                        case .number(let d): d.description
+                        case .absent(let a): "(absent: \(a.code))"
+                        }
+                    let status = r.status.filter { !$0.hasPrefix("time-") && !$0.hasPrefix("sequence") }
+                    let notes = status.isEmpty ? "" : "  [" + status.joined(separator: ", ") + "]"
+                    print(
+                        "reading     \(r.time.rfc3339)  \(r.patient)  \(r.metric) \(value) \(r.unit)  (\(r.device))\(notes)"
+                    )
+                }
+                for q in try store.quarantine(afterID: lastQuarantine, limit: 1000) {
+                    lastQuarantine = q.id
+                    print("QUARANTINE  \(q.received.rfc3339)  \(q.topic)  [\(q.code)] \(q.reason)")
+                }
+                fflush(nil)
+                usleep(useconds_t(intervalMs * 1000))
+            }
+        }
+    }
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a patient's readings.")

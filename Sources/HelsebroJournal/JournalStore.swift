@@ -15,6 +15,12 @@ public protocol JournalStore: Sendable {
     func write(_ batch: [MessageOutcome]) throws(JournalError) -> BatchResult
     func readings(patient: String, since: Timestamp?) throws(JournalError) -> [StoredReading]
     func quarantine(since: Timestamp?) throws(JournalError) -> [QuarantineRecord]
+    /// Readings of every patient with an id above `afterID`, in id order (what arrived since the last look).
+    func readings(afterID: Int64, limit: Int) throws(JournalError) -> [StoredReading]
+    /// The highest reading and quarantine ids so far (0 when empty).
+    func latestIDs() throws(JournalError) -> (reading: Int64, quarantine: Int64)
+    /// Quarantined messages with an id above `afterID`, in id order.
+    func quarantine(afterID: Int64, limit: Int) throws(JournalError) -> [QuarantineRecord]
     func statistics() throws(JournalError) -> JournalStatistics
     /// Sets an operational counter (queue depth, backpressure pauses) that `statistics` reports.
     func setCounters(_ counters: [String: Int]) throws(JournalError)

@@ -269,11 +269,46 @@ public final class SQLiteJournal: JournalStore {
                 try Row.fetchAll(
                     db, sql: "SELECT * FROM quarantine WHERE received_us >= ? ORDER BY received_us, id",
                     arguments: [since?.microseconds ?? Int64.min]
-                ).map {
-                    QuarantineRecord(
-                        id: $0["id"], topic: $0["topic"], device: $0["device"], code: $0["code"], reason: $0["reason"],
-                        payload: [UInt8]($0["payload"] as Data), received: Timestamp(microseconds: $0["received_us"]))
-                }
+                ).map(Self.quarantineRecord)
+            }
+        }
+    }
+
+    static func quarantineRecord(_ row: Row) -> QuarantineRecord {
+        QuarantineRecord(
+            id: row["id"], topic: row["topic"], device: row["device"], code: row["code"], reason: row["reason"],
+            payload: [UInt8](row["payload"] as Data), received: Timestamp(microseconds: row["received_us"]))
+    }
+
+    public func readings(afterID: Int64, limit: Int) throws(JournalError) -> [StoredReading] {
+        try run("reading the journal") {
+            try pool.read { db in
+                try Row.fetchAll(
+                    db, sql: "SELECT * FROM reading WHERE id > ? ORDER BY id LIMIT ?", arguments: [afterID, limit]
+                )
+                .map(Self.storedReading)
+            }
+        }
+    }
+
+    public func latestIDs() throws(JournalError) -> (reading: Int64, quarantine: Int64) {
+        try run("reading the journal") {
+            try pool.read { db in
+                (
+                    try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM reading") ?? 0,
+                    try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM quarantine") ?? 0
+                )
+            }
+        }
+    }
+
+    public func quarantine(afterID: Int64, limit: Int) throws(JournalError) -> [QuarantineRecord] {
+        try run("reading the quarantine") {
+            try pool.read { db in
+                try Row.fetchAll(
+                    db, sql: "SELECT * FROM quarantine WHERE id > ? ORDER BY id LIMIT ?", arguments: [afterID, limit]
+                )
+                .map(Self.quarantineRecord)
             }
         }
     }

@@ -86,6 +86,7 @@ public final class IngestClient: @unchecked Sendable {
         var machine = ReconnectStateMachine()
         var socketOpen = false
         var subscribed = false
+        var failedAttempts = 0
 
         func lose() {
             socketOpen = false
@@ -108,10 +109,17 @@ public final class IngestClient: @unchecked Sendable {
                 subscribed = false
                 let rc = connect(m, protocolVersion: protocolVersion)
                 if rc != MOSQ_ERR_SUCCESS.rawValue {
-                    logger.debug("MQTT connect failed", metadata: ["rc": "\(String(cString: mosquitto_strerror(rc)))"])
+                    failedAttempts += 1
+                    if failedAttempts == 1 || failedAttempts % 10 == 0 {
+                        let reason = String(cString: mosquitto_strerror(rc))
+                        logger.warning(
+                            "cannot reach the MQTT broker at \(configuration.host):\(configuration.port) (\(reason)); retrying with backoff. Is it running? See --broker."
+                        )
+                    }
                     _ = machine.connectionLost()
                     continue
                 }
+                failedAttempts = 0
                 socketOpen = true
             }
             if context.connackCode > 0 {

@@ -1,0 +1,195 @@
+import ArgumentParser
+import Foundation
+import HelsebroCore
+import HelsebroJournal
+import HelsebroMQTT
+
+/// `helsebro-sim`: simulated home and bedside devices publishing over MQTT.
+@main
+struct Simulator: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "helsebro-sim",
+        abstract: "Publish realistic streams from simulated home and bedside devices.",
+        discussion: """
+            Each simulated patient has drifting physiology with occasional episodes (hypertension, hypoxia, fever, \
+            hypoglycaemia, tachycardia). Devices also misbehave: special values, status bits, truncated frames, CRC \
+            errors, an unregistered device and implausible values, so the quarantine has something to show.
+            """)
+
+    @Option(help: "Broker URL.") var broker = "mqtt://127.0.0.1:1883"
+    @Option(help: "Simulated patients; each has a set of devices.") var patients = 6
+    @Option(help: "Messages per second, all devices together.") var rate = 20.0
+    @Option(help: "Messages to send; 0 = until interrupted.") var count = 0
+    @Option(help: "Share of messages made faulty on purpose (0…1).") var faults = 0.03
+    @Option(help: "Register and pair the devices in this journal first (sqlite:PATH).") var register: String?
+    @Option(help: "Topic prefix.") var topicPrefix = "helsebro/v1"
+    @Option(help: "Random seed.") var seed: UInt64 = 2026
+    @Flag(help: "Flood mode for benchmarks: one blood-pressure cuff, as fast as the broker takes it.") var flood = false
+    @Flag(help: "No progress line.") var quiet = false
+
+    /// The device kinds of one patient: (id suffix, profile, firmware).
+    static let kit: [(kind: String, profile: String, firmware: String)] = [
+        ("cuff", "bp-cuff-ua200", "bp-cuff-ua200-fw2"),
+        ("thermo", "thermometer-th10", "thermometer-th10-fw1"),
+        ("gluco", "glucometer-gm50", "glucometer-gm50-fw1"),
+        ("cgm", "cgm-cg14", "cgm-cg14-fw1"),
+        ("scale", "scale-ws80", "scale-ws80-fw3"),
+        ("spot", "oximeter-spot-ox20", "oximeter-spot-ox20-fw1"),
+        ("bedside-ox", "oximeter-cont-ox30", "oximeter-cont-ox30-fw1"),
+        ("hr", "hr-strap-hr5", "hr-strap-hr5-fw1"),
+        ("gateway", "gateway-senml-vitals", "gateway-senml-vitals-fw1"),
+    ]
+
+    func run() throws {
+        var mqtt = MQTTConfiguration()
+        try mqtt.apply(url: broker)
+        if let register { try registerDevices(register) }
+        let publisher = try MQTTPublisher(
+            host: mqtt.host, port: mqtt.port, clientID: "helsebro-sim-\(getpid())", window: flood ? 1000 : 100)
+        if flood {
+            try runFlood(publisher)
+            return
+        }
+        var people = (0..<patients).map { SimulatedPatient(seed: seed &+ UInt64($0) &* 7919) }
+        var rng = SplitMix(state: seed)
+        var sequence: [String: UInt64] = [:]
+        var cgmStart: [Int: Timestamp] = [:]
+        let started = Date()
+        var sent = 0
+        var faulty = 0
+        let interval = 1 / max(rate, 0.1)
+        while count == 0 || sent < count {
+            let p = Int(rng.next() % UInt64(patients))
+            people[p].step()
+            let k = Int(rng.next() % UInt64(Self.kit.count))
+            let kit = Self.kit[k]
+            let device = "sim-\(kit.kind)-\(p + 1)"
+            let now = Timestamp(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000))
+            let start = cgmStart[p, default: Timestamp(seconds: now.seconds - 600)]
+            cgmStart[p] = start
+            var (channel, payload) = Self.message(
+                kit.kind, people[p], now: now, sessionStart: start,
+                seq: UInt16(truncatingIfNeeded: sequence[device, default: 0]))
+            var topicDevice = device
+            if Double(rng.next() % 10_000) / 10_000 < faults {
+                faulty += 1
+                switch rng.next() % 4 {
+                case 0: payload = Array(payload.prefix(max(1, payload.count / 2)))  // cut short in transit
+                case 1: topicDevice = "sim-unregistered-\(p + 1)"  // a device nobody registered
+                case 2 where channel.hasPrefix("gatt/2a35"):  // a cuff that reads nonsense
+                    payload = Encode.bloodPressure(sys: 410, dia: 90, pulse: 70, at: now)
+                default: payload.append(0xEE)  // a byte the flags do not announce
+                }
+            }
+            let seq = sequence[device, default: 0]
+            sequence[device] = seq + 1
+            try publisher.publish(
+                topic: "\(topicPrefix)/devices/\(topicDevice)/\(channel)", payload: payload,
+                userProperties: [("seq", String(seq)), ("ts", now.rfc3339)])
+            sent += 1
+            if !quiet && (sent % 10 == 0 || sent == count) {
+                let elapsed = Date().timeIntervalSince(started)
+                FileHandle.standardError.write(
+                    Data(
+                        String(
+                            format: "\rhelsebro-sim: %d messages (%d faulty on purpose), %.1f/s   ", sent, faulty,
+                            Double(sent) / max(elapsed, 0.001)
+                        ).utf8))
+            }
+            let due = started.addingTimeInterval(Double(sent) * interval)
+            let wait = due.timeIntervalSinceNow
+            if wait > 0 { usleep(useconds_t(wait * 1_000_000)) }
+        }
+        publisher.close()
+        if !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+
+    /// One message from a device of `kind`, following the patient's state.
+    static func message(_ kind: String, _ p: SimulatedPatient, now: Timestamp, sessionStart: Timestamp, seq: UInt16)
+        -> (String, [UInt8])
+    {
+        var p = p
+        let noise = p.uniform()
+        switch kind {
+        case "cuff":
+            // Now and then the cuff is too loose (status bit 1) or cannot compute MAP (NaN).
+            let status: UInt16 = noise < 0.05 ? 0x0002 : 0
+            return (
+                "gatt/2a35",
+                Encode.bloodPressure(
+                    sys: p.systolic, dia: p.diastolic, pulse: p.pulse, at: now, status: status, nanMAP: noise > 0.97)
+            )
+        case "thermo": return ("gatt/2a1c", Encode.temperature(p.temperature, at: now))
+        case "gluco": return ("gatt/2a18", Encode.glucose(mgdL: p.glucose, sequence: seq, at: now))
+        case "cgm":
+            let minutes = UInt16(clamping: max(0, (now.seconds - sessionStart.seconds) / 60))
+            return (
+                "gatt/2aa7",
+                Encode.cgm(
+                    mgdL: p.glucose + (noise - 0.5) * 6, trend: (noise - 0.5) * 2, offsetMinutes: minutes,
+                    annunciation: noise > 0.98 ? 0x02 : 0)
+            )
+        case "scale": return ("gatt/2a9d", Encode.weight(kg: p.weight + (noise - 0.5), at: now) + [0x01])
+        case "spot": return ("gatt/2a5e", Encode.spotCheck(spo2: p.spo2, pulse: p.pulse, at: now))
+        case "bedside-ox":
+            return (
+                "gatt/2a5f", Encode.continuous(spo2: p.spo2, pulse: p.pulse, deviceStatus: noise > 0.95 ? 0x0020 : 0)
+            )
+        case "hr":
+            let rr = 60 / max(p.pulse, 30)
+            return ("gatt/2a37", Encode.heartRate(Int(p.pulse.rounded()), rrSeconds: [rr, rr * (0.95 + noise / 10)]))
+        default:
+            return (
+                "senml-json", Encode.senml(device: kind, at: now, spo2: p.spo2, pulse: p.pulse, temp: p.temperature)
+            )
+        }
+    }
+
+    func registerDevices(_ journal: String) throws {
+        guard journal.hasPrefix("sqlite:") else { throw ValidationError("--register takes sqlite:PATH") }
+        let store = try SQLiteJournal(path: String(journal.dropFirst(7)))
+        let known = Set(try store.devices().map(\.id))
+        for p in 1...max(patients, 1) {
+            let patient = "sim-patient-\(p)"
+            try? store.addPatient(id: patient, name: "Simulated patient \(p)")
+            for kit in Self.kit {
+                let id = "sim-\(kit.kind)-\(p)"
+                if known.contains(id) { continue }
+                try store.addDevice(DeviceRecord(id: id, profile: kit.profile, firmware: kit.firmware))
+                try store.pair(Pairing(device: id, patient: patient, from: .year2000, to: nil))
+            }
+        }
+        if flood {
+            try? store.addPatient(id: "bench-patient", name: "Benchmark")
+            if !known.contains("bench-cuff") {
+                try store.addDevice(
+                    DeviceRecord(id: "bench-cuff", profile: "bp-cuff-ua200", firmware: "bp-cuff-ua200-fw2"))
+                try store.pair(Pairing(device: "bench-cuff", patient: "bench-patient", from: .year2000, to: nil))
+            }
+        }
+        if !quiet {
+            print("helsebro-sim: \(patients) patients with \(Self.kit.count) devices each registered and paired")
+        }
+    }
+
+    /// Flood: `count` blood-pressure messages as fast as the broker acknowledges them, each with its own seq.
+    func runFlood(_ publisher: MQTTPublisher) throws {
+        let total = count == 0 ? 100_000 : count
+        let base = Timestamp(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000)).seconds - Int64(total) - 60
+        let started = Date()
+        for i in 0..<total {
+            let frame = Encode.bloodPressure(
+                sys: Double(100 + i % 80), dia: Double(60 + i % 30), pulse: Double(60 + i % 40),
+                at: Timestamp(seconds: base + Int64(i)))
+            try publisher.publish(
+                topic: "\(topicPrefix)/devices/bench-cuff/gatt/2a35", payload: frame,
+                userProperties: [("seq", String(i))])
+        }
+        publisher.close()
+        let elapsed = Date().timeIntervalSince(started)
+        print(
+            String(
+                format: "helsebro-sim: published %d messages in %.2f s (%.0f/s, all acknowledged by the broker)", total,
+                elapsed, Double(total) / elapsed))
+    }
+}
