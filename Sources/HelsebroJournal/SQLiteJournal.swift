@@ -84,7 +84,7 @@ public final class SQLiteJournal: JournalStore {
             throw e
         } catch let e as DatabaseError where e.resultCode == .SQLITE_CONSTRAINT {
             throw JournalError(
-                .alreadyExists, "\(what): already registered or refers to something that is not", underlying: e)
+                .alreadyExists, "\(what) refused: that id already exists", underlying: e)
         } catch {
             throw JournalError(.storage, "\(what) failed in the journal", underlying: error)
         }
