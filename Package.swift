@@ -65,7 +65,8 @@ let package = Package(
         ),
         .testTarget(name: "HelsebroCoreTests", dependencies: ["HelsebroCore"]),
         .testTarget(name: "HelsebroConfigTests", dependencies: ["HelsebroConfig", "HelsebroCore"]),
-        .testTarget(name: "HelsebroCLITests", dependencies: ["HelsebroCLI", "HelsebroMQTT"]),
+        .testTarget(
+            name: "HelsebroCLITests", dependencies: ["HelsebroCLI", "HelsebroMQTT", "HelsebroJournal", "HelsebroCore"]),
         .testTarget(
             name: "HelsebroIntegrationTests",
             dependencies: ["HelsebroCore", "HelsebroMQTT", "HelsebroJournal", "HelsebroIngest"]

@@ -26,6 +26,10 @@ struct Simulator: ParsableCommand {
     @Option(help: "Random seed.") var seed: UInt64 = 2026
     @Flag(help: "Flood mode for benchmarks: one blood-pressure cuff, as fast as the broker takes it.") var flood = false
     @Flag(help: "No progress line.") var quiet = false
+    @Flag(help: "Only register and pair the devices (with --register), publish nothing.") var registerOnly = false
+    @Flag(
+        help: "Benchmark baseline: subscribe with a bare libmosquitto client, count --count messages, print the time.")
+    var bareSubscriber = false
 
     /// The device kinds of one patient: (id suffix, profile, firmware).
     static let kit: [(kind: String, profile: String, firmware: String)] = [
@@ -43,7 +47,18 @@ struct Simulator: ParsableCommand {
     func run() throws {
         var mqtt = MQTTConfiguration()
         try mqtt.apply(url: broker)
+        if bareSubscriber {
+            try BareSubscriber.receive(
+                host: mqtt.host, port: mqtt.port, filter: topicPrefix + "/devices/+/#", count: max(count, 1)
+            ) {
+                print("subscribed")
+                fflush(nil)
+            }
+            print(String(format: "received %d at %.6f", count, Date().timeIntervalSince1970))
+            return
+        }
         if let register { try registerDevices(register) }
+        if registerOnly { return }
         let publisher = try MQTTPublisher(
             host: mqtt.host, port: mqtt.port, clientID: "helsebro-sim-\(getpid())", window: flood ? 1000 : 100)
         if flood {

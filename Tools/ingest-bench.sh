@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Ingest benchmark: N blood-pressure messages (QoS 1, one `seq` each) published at full speed to a local mosquitto,
+# consumed (a) by a bare libmosquitto subscriber that does no work and (b) by `helsebro serve` writing the durable
+# SQLite journal (WAL, synchronous=FULL, ack after commit). Each run uses a fresh broker and journal; the rate is
+# N / (time from the publisher's start until the consumer has all N). Prints every run and the medians.
+# Usage: Tools/ingest-bench.sh [N] [RUNS]     (defaults 50000 and 3)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-50000}
+runs=${2:-3}
+Tools/setup.sh
+swift build -c release --product helsebro 2>&1 | tail -n 1
+swift build -c release --product helsebro-sim 2>&1 | tail -n 1
+bin=$(swift build -c release --show-bin-path)
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT INT TERM
+
+start_broker() {  # $1: folder; sets $port and $broker_pid (not in a subshell: the broker must not hold a pipe)
+    mkdir -p "$1"
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    sed -e "s|@PORT@|$port|" -e "s|@DIR@|$1|" -e "s|@USER@|$(id -un)|" Tools/mosquitto.conf.template > "$1/mosquitto.conf"
+    mosquitto -c "$1/mosquitto.conf" > /dev/null 2>&1 &
+    broker_pid=$!
+    pids+=($broker_pid)
+    for _ in $(seq 100); do python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null && break; sleep 0.05; done
+}
+now() { python3 -c 'import time; print("%.6f" % time.time())'; }
+median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+
+bare=()
+helsebro=()
+for ((r = 1; r <= runs; r++)); do
+    dir="$work/bare-$r"
+    start_broker "$dir"
+    "$bin/helsebro-sim" --broker "mqtt://127.0.0.1:$port" --bare-subscriber --count "$n" > "$dir/sub.out" &
+    sub=$!
+    for _ in $(seq 200); do grep -q subscribed "$dir/sub.out" 2>/dev/null && break; sleep 0.05; done
+    t0=$(now)
+    "$bin/helsebro-sim" --broker "mqtt://127.0.0.1:$port" --flood --count "$n" --quiet > /dev/null
+    wait "$sub"
+    t1=$(awk '/^received/ {print $4}' "$dir/sub.out")
+    rate=$(python3 -c "print('%.0f' % ($n / ($t1 - $t0)))")
+    bare+=("$rate")
+    echo "run $r: bare libmosquitto subscriber: $rate messages/s"
+    kill "$broker_pid" 2>/dev/null || true
+
+    dir="$work/helsebro-$r"
+    start_broker "$dir"
+    journal="sqlite:$dir/journal.sqlite"
+    "$bin/helsebro-sim" --register "$journal" --register-only --flood --patients 1 --quiet
+    "$bin/helsebro" serve --broker "mqtt://127.0.0.1:$port" --journal "$journal" > "$dir/serve.log" 2>&1 &
+    serve=$!
+    pids+=($serve)
+    for _ in $(seq 200); do grep -q subscribed "$dir/serve.log" 2>/dev/null && break; sleep 0.05; done
+    before=0
+    t0=$(now)
+    "$bin/helsebro-sim" --broker "mqtt://127.0.0.1:$port" --flood --count "$n" --quiet > /dev/null &
+    target=$((before + n))
+    while :; do
+        got=$("$bin/helsebro" stats --journal "$journal" --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["messages"] + d["duplicates"])')
+        [[ "$got" -ge "$target" ]] && break
+        sleep 0.05
+    done
+    t1=$(now)
+    readings=$("$bin/helsebro" stats --journal "$journal" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["readings"])')
+    rate=$(python3 -c "print('%.0f' % ($n / ($t1 - $t0)))")
+    helsebro+=("$rate")
+    echo "run $r: helsebro serve → SQLite journal: $rate messages/s ($readings readings in the journal)"
+    kill "$serve" "$broker_pid" 2>/dev/null || true
+done
+b=$(printf '%s\n' "${bare[@]}" | median)
+h=$(printf '%s\n' "${helsebro[@]}" | median)
+echo "median over $runs runs of $n messages: bare subscriber $b msg/s, helsebro $h msg/s ($(python3 -c "print('%.0f' % (100 * $h / $b))")% of bare; $(python3 -c "print('%.0f' % (4 * $h))") readings/s)"
