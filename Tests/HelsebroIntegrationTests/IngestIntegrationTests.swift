@@ -158,6 +158,57 @@ struct IngestIntegrationTests {
         #expect(systolic.count == total)
     }
 
+    @Test("messages published while Helsebro is down arrive when it comes back (persistent session)")
+    func offlineQueue() throws {
+        let broker = try TestBroker()
+        let (path, journal) = try makeJournal(broker.directory, devices: Self.devices)
+        let first = try ServeProcess(broker: broker, journal: path)
+        try first.waitUntilSubscribed()
+        first.stop()
+        #expect(first.process.terminationStatus == 0)
+        let pub = try broker.publisher()
+        let base = now().seconds - 600
+        for i in 0..<20 {
+            try pub.publish(
+                topic: "helsebro/v1/devices/cuff-1/gatt/2a35",
+                payload: bloodPressure(110 + i, 70, 83, at: Timestamp(seconds: base + Int64(i))))
+        }
+        #expect(pub.flush())
+        pub.close()
+        let second = try ServeProcess(broker: broker, journal: path)
+        defer { second.stop() }
+        try waitUntil(30, "the 20 messages queued while Helsebro was down") { try journal.statistics().messages == 20 }
+        #expect(try journal.statistics().readings == 60)
+    }
+
+    @Test("a broker restart: Helsebro reconnects with backoff, resubscribes and goes on")
+    func brokerRestart() throws {
+        let broker = try TestBroker()
+        let (path, journal) = try makeJournal(broker.directory, devices: Self.devices)
+        let serve = try ServeProcess(broker: broker, journal: path)
+        defer { serve.stop() }
+        try serve.waitUntilSubscribed()
+        let base = now().seconds - 600
+        var pub = try broker.publisher()
+        try pub.publish(
+            topic: "helsebro/v1/devices/cuff-1/gatt/2a35",
+            payload: bloodPressure(120, 80, 93, at: Timestamp(seconds: base)))
+        #expect(pub.flush())
+        pub.close()
+        try waitUntil(30, "the first message") { try journal.statistics().messages == 1 }
+        broker.stop()
+        try broker.start()
+        pub = try broker.publisher()
+        defer { pub.close() }
+        try pub.publish(
+            topic: "helsebro/v1/devices/cuff-1/gatt/2a35",
+            payload: bloodPressure(121, 81, 94, at: Timestamp(seconds: base + 1)))
+        #expect(pub.flush())
+        try waitUntil(60, "the message after the broker restart") { try journal.statistics().messages == 2 }
+        let log = String(decoding: FileManager.default.contents(atPath: serve.log) ?? Data(), as: UTF8.self)
+        #expect(log.components(separatedBy: "connected to the MQTT broker").count - 1 >= 2)
+    }
+
     @Test("the ingest client commits a batch before acknowledging; a failed commit is redelivered")
     func failedCommitRedelivers() throws {
         let broker = try TestBroker()
