@@ -1,14 +1,44 @@
 import ArgumentParser
 import Foundation
+import HelsebroConfig
 import HelsebroCore
 import HelsebroJournal
 
-/// `--journal sqlite:PATH`, or `$HELSEBRO_JOURNAL`; default `sqlite:./helsebro.sqlite`.
+/// `--journal sqlite:PATH` and `--config FILE`. Each setting comes from its option, else its environment variable,
+/// else the configuration file, else the default (`sqlite:./helsebro.sqlite` for the journal).
 struct JournalOptions: ParsableArguments {
-    @Option(help: "Journal: sqlite:PATH (env HELSEBRO_JOURNAL).")
-    var journal: String = ProcessInfo.processInfo.environment["HELSEBRO_JOURNAL"] ?? "sqlite:./helsebro.sqlite"
+    @Option(help: "Journal: sqlite:PATH (env HELSEBRO_JOURNAL; default sqlite:./helsebro.sqlite).")
+    var journal: String?
+
+    @Option(help: "Configuration file (YAML, keys as the long options; env HELSEBRO_CONFIG).")
+    var config: String?
+
+    /// The configuration file's values, empty without one.
+    func fileValues() throws -> [String: String] {
+        guard let path = config ?? ProcessInfo.processInfo.environment["HELSEBRO_CONFIG"] else { return [:] }
+        do {
+            return try ServiceConfigFile.load(path: path)
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    /// Option, environment variable, configuration file, default: the first that is set.
+    func setting(_ option: String?, env: String, key: String, default fallback: String? = nil) throws -> String? {
+        if let option { return option }
+        if let v = ProcessInfo.processInfo.environment[env] { return v }
+        if let v = try fileValues()[key] { return v }
+        return fallback
+    }
+
+    var location: String {
+        (try? setting(journal, env: "HELSEBRO_JOURNAL", key: "journal", default: "sqlite:./helsebro.sqlite"))
+            ?? "sqlite:./helsebro.sqlite"
+    }
 
     func open() throws -> SQLiteJournal {
+        let journal = try setting(
+            journal, env: "HELSEBRO_JOURNAL", key: "journal", default: "sqlite:./helsebro.sqlite")!
         guard journal.hasPrefix("sqlite:") else {
             throw ValidationError("--journal must be sqlite:PATH (PostgreSQL comes later), got '\(journal)'")
         }

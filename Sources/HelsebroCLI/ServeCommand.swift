@@ -11,48 +11,76 @@ import Logging
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the ingest service.")
 
-    @Option(help: "Broker: mqtt://host:port or mqtts://host:port (env HELSEBRO_BROKER).")
-    var broker: String = ProcessInfo.processInfo.environment["HELSEBRO_BROKER"] ?? "mqtt://127.0.0.1:1883"
+    @Option(help: "Broker: mqtt://host:port or mqtts://host:port (env HELSEBRO_BROKER; default mqtt://127.0.0.1:1883).")
+    var broker: String?
     @OptionGroup var journal: JournalOptions
     @OptionGroup var config: ConfigOptions
-    @Option(help: "MQTT client id; keep it fixed so the broker keeps the session.") var clientID = "helsebro-ingest"
-    @Option(help: "Topic prefix.") var topicPrefix = "helsebro/v1"
+    @Option(help: "MQTT client id; keep it fixed so the broker keeps the session (default helsebro-ingest).")
+    var clientID: String?
+    @Option(help: "Topic prefix (default helsebro/v1).") var topicPrefix: String?
     @Option(help: "Shared-subscription group, for several instances.") var sharedGroup: String?
-    @Option(help: "MQTT user name (or env HELSEBRO_MQTT_USER).") var username: String?
+    @Option(help: "MQTT user name (env HELSEBRO_MQTT_USER).") var username: String?
     @Option(help: "MQTT password (better: env HELSEBRO_MQTT_PASSWORD, not visible in ps).") var password: String?
     @Option(help: "TLS CA certificate file.") var tlsCA: String?
     @Option(help: "TLS client certificate file.") var tlsCert: String?
     @Option(help: "TLS client key file.") var tlsKey: String?
-    @Option(help: "Most messages committed in one transaction.") var maxBatch = 1000
+    @Option(help: "Most messages committed in one transaction (default 1000).") var maxBatch: Int?
     @Flag(help: "Speak MQTT 3.1.1 only.") var mqtt311 = false
-    @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
+    @Option(help: "Log level: trace, debug, info, notice, warning, error (default info).") var logLevel: String?
 
-    func validate() throws {
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("--log-level must be trace, debug, info, notice, warning or error")
+    /// The settings after options, environment, configuration file and defaults.
+    struct Settings {
+        var broker, clientID, topicPrefix, logLevel: String
+        var sharedGroup, username, password, tlsCA, tlsCert, tlsKey: String?
+        var maxBatch: Int
+    }
+
+    func settings() throws -> Settings {
+        func get(_ option: String?, _ env: String, _ key: String, _ fallback: String? = nil) throws -> String? {
+            try journal.setting(option, env: env, key: key, default: fallback)
         }
-        guard (1...100_000).contains(maxBatch) else { throw ValidationError("--max-batch must be 1…100000") }
+        let batchText = try get(maxBatch.map(String.init), "HELSEBRO_MAX_BATCH", "max-batch", "1000")!
+        guard let batch = Int(batchText), (1...100_000).contains(batch) else {
+            throw ValidationError("max-batch must be a whole number from 1 to 100000, got '\(batchText)'")
+        }
+        let level = try get(logLevel, "HELSEBRO_LOG_LEVEL", "log-level", "info")!
+        guard Logger.Level(rawValue: level) != nil else {
+            throw ValidationError("log-level must be trace, debug, info, notice, warning or error, got '\(level)'")
+        }
+        return Settings(
+            broker: try get(broker, "HELSEBRO_BROKER", "broker", "mqtt://127.0.0.1:1883")!,
+            clientID: try get(clientID, "HELSEBRO_CLIENT_ID", "client-id", "helsebro-ingest")!,
+            topicPrefix: try get(topicPrefix, "HELSEBRO_TOPIC_PREFIX", "topic-prefix", "helsebro/v1")!,
+            logLevel: level,
+            sharedGroup: try get(sharedGroup, "HELSEBRO_SHARED_GROUP", "shared-group"),
+            username: try get(username, "HELSEBRO_MQTT_USER", "username"),
+            password: try get(password, "HELSEBRO_MQTT_PASSWORD", "password"),
+            tlsCA: try get(tlsCA, "HELSEBRO_TLS_CA", "tls-ca"),
+            tlsCert: try get(tlsCert, "HELSEBRO_TLS_CERT", "tls-cert"),
+            tlsKey: try get(tlsKey, "HELSEBRO_TLS_KEY", "tls-key"),
+            maxBatch: batch)
     }
 
     func run() throws {
+        let settings = try settings()
         var mqtt = MQTTConfiguration()
         do {
-            try mqtt.apply(url: broker)
+            try mqtt.apply(url: settings.broker)
         } catch {
             throw ValidationError(error.description)
         }
-        mqtt.clientID = clientID
-        mqtt.topicPrefix = topicPrefix
-        mqtt.sharedGroup = sharedGroup
+        mqtt.clientID = settings.clientID
+        mqtt.topicPrefix = settings.topicPrefix
+        mqtt.sharedGroup = settings.sharedGroup
         mqtt.preferMQTT5 = !mqtt311
-        let environment = ProcessInfo.processInfo.environment
-        mqtt.username = username ?? environment["HELSEBRO_MQTT_USER"]
-        mqtt.password = password ?? environment["HELSEBRO_MQTT_PASSWORD"]
-        if tlsCA != nil || tlsCert != nil || tlsKey != nil {
-            mqtt.tls = MQTTConfiguration.TLS(caFile: tlsCA, certFile: tlsCert, keyFile: tlsKey)
+        mqtt.username = settings.username
+        mqtt.password = settings.password
+        if settings.tlsCA != nil || settings.tlsCert != nil || settings.tlsKey != nil {
+            mqtt.tls = MQTTConfiguration.TLS(
+                caFile: settings.tlsCA, certFile: settings.tlsCert, keyFile: settings.tlsKey)
         }
         var logger = Logger(label: "helsebro")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
         let registry = config.loadRegistry()
         if !registry.issues.isEmpty {
             logger.warning(
@@ -61,7 +89,7 @@ struct ServeCommand: ParsableCommand {
         }
         let store = try journal.open()
         let service = IngestService(
-            configuration: mqtt, store: store, registry: registry, maxBatch: maxBatch, logger: logger)
+            configuration: mqtt, store: store, registry: registry, maxBatch: settings.maxBatch, logger: logger)
         // A parent may have started us with these blocked (Foundation's Process from a Dispatch thread does):
         // unblock them, or Ctrl-C and SIGTERM would never reach the service.
         var unblock = sigset_t()
@@ -81,7 +109,7 @@ struct ServeCommand: ParsableCommand {
             "helsebro serve: subscribing",
             metadata: [
                 "broker": "\(mqtt.host):\(mqtt.port)", "filter": "\(mqtt.subscription)",
-                "journal": "\(journal.journal)", "profiles": "\(registry.profiles.count)",
+                "journal": "\(journal.location)", "profiles": "\(registry.profiles.count)",
             ])
         try service.run()
         sources.forEach { $0.cancel() }

@@ -107,6 +107,25 @@ struct JournalCommandTests {
         }
     }
 
+    @Test("a configuration file supplies settings; a misspelt key names file and line")
+    func configFile() throws {
+        try withJournal { journal in
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "helsebro-conf-\(UUID().uuidString)"
+            ).path
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            try "# Helsebro\njournal: \(journal)\nmax-batch: 50\n".write(
+                toFile: dir + "/good.yaml", atomically: true, encoding: .utf8)
+            let s = try helsebro(["stats", "--format", "json", "--config", dir + "/good.yaml"])
+            #expect(s.status == 0 && s.stdout.contains("\"readings\": 2"))
+            try "journal: \(journal)\nmax-bach: 50\n".write(
+                toFile: dir + "/bad.yaml", atomically: true, encoding: .utf8)
+            let bad = try helsebro(["stats", "--config", dir + "/bad.yaml"])
+            #expect(bad.status == 2 && bad.stderr.contains(dir + "/bad.yaml:2:1: max-bach: unknown field"))
+        }
+    }
+
     @Test("registration errors are one line that says what to do")
     func registrationErrors() throws {
         try withJournal { journal in
