@@ -18,14 +18,7 @@ enum FirmwareSpecLoader {
         guard let root = doc.parse(text), let top = doc.mapping(root, "", allowed: topFields) else {
             return Loaded(spec: nil, document: doc)
         }
-        let id = doc.string(top, "id", "")
-        if let id {
-            if !ProfileLoader.isIdentifier(id) {
-                doc.issue("id", top["id"], "use lower-case letters, digits and hyphens, starting with a letter")
-            } else if let expectedID, id != expectedID {
-                doc.issue("id", top["id"], "'\(id)' differs from the file name '\(expectedID).yaml'")
-            }
-        }
+        let id = doc.identifier(top, expectedID: expectedID)
         let profile = doc.string(top, "profile", "")
         let versions = doc.string(top, "versions", "")
         var family: PayloadFamily?

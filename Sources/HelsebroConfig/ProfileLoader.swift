@@ -21,14 +21,7 @@ enum ProfileLoader {
         guard let root = doc.parse(text), let top = doc.mapping(root, "", allowed: topFields) else {
             return Loaded(profile: nil, document: doc)
         }
-        let id = doc.string(top, "id", "")
-        if let id {
-            if !isIdentifier(id) {
-                doc.issue("id", top["id"], "use lower-case letters, digits and hyphens, starting with a letter")
-            } else if let expectedID, id != expectedID {
-                doc.issue("id", top["id"], "'\(id)' differs from the file name '\(expectedID).yaml'")
-            }
-        }
+        let id = doc.identifier(top, expectedID: expectedID)
         let model = doc.string(top, "model", "")
         let manufacturer = doc.string(top, "manufacturer", "")
         let version = doc.integer(top, "version", "", range: 1...1_000_000)

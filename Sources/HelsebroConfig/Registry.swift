@@ -45,34 +45,27 @@ public struct Registry: Sendable {
             let isFirmware =
                 firmwareDirectory.map { path.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") } ?? false
                 || (!path.contains("DeviceProfiles/") && text.contains("\npayload:"))
+            /// Records a loaded item under its id; a second file with the same id is an issue.
+            func register<T>(_ item: T?, id: (T) -> String, kind: String, files: inout [String: String], into table: inout [String: T]) {
+                guard let item else { return }
+                if let other = files[id(item)] {
+                    registry.issues.append(
+                        ConfigIssue(
+                            file: path, line: 1, column: 1, field: "id", message: "\(kind) id '\(id(item))' is also used by \(other)"))
+                }
+                files[id(item)] = path
+                table[id(item)] = item
+            }
             if isFirmware {
                 let loaded = FirmwareSpecLoader.load(text: text, file: path, expectedID: stem)
                 registry.issues += loaded.document.issues
                 docs[path] = loaded.document
-                if let spec = loaded.spec {
-                    if let other = firmwareFiles[spec.id] {
-                        registry.issues.append(
-                            ConfigIssue(
-                                file: path, line: 1, column: 1, field: "id",
-                                message: "firmware id '\(spec.id)' is also used by \(other)"))
-                    }
-                    firmwareFiles[spec.id] = path
-                    registry.firmware[spec.id] = spec
-                }
+                register(loaded.spec, id: \.id, kind: "firmware", files: &firmwareFiles, into: &registry.firmware)
             } else {
                 let loaded = ProfileLoader.load(text: text, file: path, expectedID: stem)
                 registry.issues += loaded.document.issues
                 docs[path] = loaded.document
-                if let profile = loaded.profile {
-                    if let other = profileFiles[profile.id] {
-                        registry.issues.append(
-                            ConfigIssue(
-                                file: path, line: 1, column: 1, field: "id",
-                                message: "profile id '\(profile.id)' is also used by \(other)"))
-                    }
-                    profileFiles[profile.id] = path
-                    registry.profiles[profile.id] = profile
-                }
+                register(loaded.profile, id: \.id, kind: "profile", files: &profileFiles, into: &registry.profiles)
             }
         }
         registry.crossCheck(docs: &docs, profileFiles: profileFiles, firmwareFiles: firmwareFiles)

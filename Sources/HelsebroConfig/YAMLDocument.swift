@@ -142,6 +142,17 @@ struct YAMLDocument {
         return Array(s)
     }
 
+    /// The document's `id`: lower-case letters, digits and hyphens, and the same as the file's name.
+    mutating func identifier(_ top: [String: Node], expectedID: String?) -> String? {
+        guard let id = string(top, "id", "") else { return nil }
+        if !ProfileLoader.isIdentifier(id) {
+            issue("id", top["id"], "use lower-case letters, digits and hyphens, starting with a letter")
+        } else if let expectedID, id != expectedID {
+            issue("id", top["id"], "'\(id)' differs from the file name '\(expectedID).yaml'")
+        }
+        return id
+    }
+
     /// A duration such as `90s`, `15m`, `2h`.
     mutating func duration(_ m: [String: Node], _ key: String, _ path: String) -> Int? {
         guard let text = string(m, key, path, required: false) else { return nil }
