@@ -46,12 +46,16 @@ public struct Registry: Sendable {
                 firmwareDirectory.map { path.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") } ?? false
                 || (!path.contains("DeviceProfiles/") && text.contains("\npayload:"))
             /// Records a loaded item under its id; a second file with the same id is an issue.
-            func register<T>(_ item: T?, id: (T) -> String, kind: String, files: inout [String: String], into table: inout [String: T]) {
+            func register<T>(
+                _ item: T?, id: (T) -> String, kind: String, files: inout [String: String],
+                into table: inout [String: T]
+            ) {
                 guard let item else { return }
                 if let other = files[id(item)] {
                     registry.issues.append(
                         ConfigIssue(
-                            file: path, line: 1, column: 1, field: "id", message: "\(kind) id '\(id(item))' is also used by \(other)"))
+                            file: path, line: 1, column: 1, field: "id",
+                            message: "\(kind) id '\(id(item))' is also used by \(other)"))
                 }
                 files[id(item)] = path
                 table[id(item)] = item
