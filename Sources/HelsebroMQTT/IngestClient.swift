@@ -148,7 +148,12 @@ public final class IngestClient: @unchecked Sendable {
                     $0.stats.connected = true
                     $0.stats.connects += 1
                 }
-                logger.info("connected to the MQTT broker", metadata: ["session-present": "\(context.sessionPresent)"])
+                logger.info(
+                    "connected to the MQTT broker",
+                    metadata: [
+                        "session-present": "\(context.sessionPresent)",
+                        "protocol": "\(protocolVersion == MQTT_PROTOCOL_V5 ? "5" : "3.1.1")",
+                    ])
             }
 
             let socket = mosquitto_socket(m)

@@ -181,6 +181,29 @@ struct IngestIntegrationTests {
         #expect(try journal.statistics().readings == 60)
     }
 
+    @Test("MQTT 3.1.1: the same service without user properties")
+    func mqtt311() throws {
+        let broker = try TestBroker()
+        let (path, journal) = try makeJournal(broker.directory, devices: Self.devices)
+        let serve = try ServeProcess(broker: broker, journal: path, extraArguments: ["--mqtt311"])
+        defer { serve.stop() }
+        try serve.waitUntilSubscribed()
+        let pub = try broker.publisher()
+        defer { pub.close() }
+        let frame = bloodPressure(133, 88, 103, at: Timestamp(seconds: now().seconds - 60))
+        // The seq property cannot reach a 3.1.1 subscriber; the payload hash recognises the repeat instead.
+        try pub.publish(topic: "helsebro/v1/devices/cuff-1/gatt/2a35", payload: frame, userProperties: [("seq", "1")])
+        try pub.publish(topic: "helsebro/v1/devices/cuff-1/gatt/2a35", payload: frame, userProperties: [("seq", "1")])
+        #expect(pub.flush())
+        try waitUntil(30, "both messages seen") {
+            let s = try journal.statistics()
+            return s.messages + s.duplicates == 2
+        }
+        #expect(try journal.statistics().readings == 3)
+        let log = String(decoding: FileManager.default.contents(atPath: serve.log) ?? Data(), as: UTF8.self)
+        #expect(log.contains("protocol=3.1.1"))
+    }
+
     @Test("a broker restart: Helsebro reconnects with backoff, resubscribes and goes on")
     func brokerRestart() throws {
         let broker = try TestBroker()

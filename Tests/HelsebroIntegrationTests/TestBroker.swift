@@ -118,18 +118,22 @@ final class ServeProcess {
     let process = Process()
     let log: String
 
-    init(broker: TestBroker, journal: String, environment: [String: String] = [:], maxBatch: Int = 200) throws {
+    init(
+        broker: TestBroker, journal: String, environment: [String: String] = [:], maxBatch: Int = 200,
+        extraArguments: [String] = []
+    ) throws {
         let exe = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
             "helsebro"
         ).path
         process.executableURL = URL(
             fileURLWithPath: FileManager.default.isExecutableFile(atPath: exe)
                 ? exe : repositoryRoot + "/.build/debug/helsebro")
-        process.arguments = [
-            "serve", "--broker", "mqtt://127.0.0.1:\(broker.port)", "--journal", "sqlite:" + journal, "--max-batch",
-            String(maxBatch),
-            "--client-id", "helsebro-it",
-        ]
+        process.arguments =
+            [
+                "serve", "--broker", "mqtt://127.0.0.1:\(broker.port)", "--journal", "sqlite:" + journal, "--max-batch",
+                String(maxBatch),
+                "--client-id", "helsebro-it",
+            ] + extraArguments
         process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
