@@ -22,8 +22,10 @@ public struct TopicRoute: Sendable, Equatable {
 
 /// The stable identity of a message, which makes redelivery and repeated sends harmless.
 ///
-/// With an MQTT 5 `seq` user property: device, channel and that sequence number. Without it: device, channel and
-/// a 128-bit hash of the payload, which carries the device's own time stamp for every characteristic that has one.
+/// With an MQTT 5 `seq` user property: device, channel, that sequence number and a 128-bit hash of the payload.
+/// The hash stays in because devices reset their sequence numbers (a battery change, a firmware update): a new
+/// measurement that reuses an old `seq` must not be taken for a duplicate and lost. Without `seq`: device, channel
+/// and the payload hash, which carries the device's own time stamp for every characteristic that has one.
 /// A payload without a device time (heart rate, PLX continuous) is identical whenever the values repeat, so for
 /// those the identity also takes the receive time: a broker redelivery after a crash can then appear twice, which
 /// is safer than dropping a genuinely repeated measurement.
@@ -31,7 +33,7 @@ public enum MessageIdentity {
     public static func of(
         device: String, channel: String, sequence: UInt64?, payload: [UInt8], receivedIfNoDeviceTime: Timestamp?
     ) -> String {
-        if let sequence { return "seq:\(device)/\(channel)/\(sequence)" }
+        if let sequence { return "seq:\(device)/\(channel)/\(sequence)/\(hash128(payload))" }
         var text = "hash:\(device)/\(channel)/\(hash128(payload))"
         if let r = receivedIfNoDeviceTime { text += "@\(r.microseconds)" }
         return text

@@ -68,7 +68,7 @@ struct IngestIntegrationTests {
         #expect(try journal.statistics().readings == 6)
     }
 
-    @Test("the same message twice, and a redelivered seq, give one set of readings")
+    @Test("the same message twice, and a redelivered seq, give one set of readings; a reused seq does not")
     func duplicates() throws {
         let broker = try TestBroker()
         let (path, journal) = try makeJournal(broker.directory, devices: Self.devices)
@@ -83,13 +83,17 @@ struct IngestIntegrationTests {
         let other = bloodPressure(129, 85, 100, at: Timestamp(seconds: now().seconds - 50))
         try pub.publish(topic: "helsebro/v1/devices/cuff-1/gatt/2a35", payload: other, userProperties: [("seq", "41")])
         try pub.publish(topic: "helsebro/v1/devices/cuff-1/gatt/2a35", payload: other, userProperties: [("seq", "41")])
+        // A device that reset its counter reuses seq 41 for a new measurement: not a duplicate.
+        let afterReset = bloodPressure(131, 86, 101, at: Timestamp(seconds: now().seconds - 40))
+        try pub.publish(
+            topic: "helsebro/v1/devices/cuff-1/gatt/2a35", payload: afterReset, userProperties: [("seq", "41")])
         #expect(pub.flush())
-        try waitUntil(30, "4 messages seen") {
+        try waitUntil(30, "5 messages seen") {
             let s = try journal.statistics()
-            return s.messages + s.duplicates == 4
+            return s.messages + s.duplicates == 5
         }
         let s = try journal.statistics()
-        #expect(s.messages == 2 && s.duplicates == 2 && s.readings == 6)
+        #expect(s.messages == 3 && s.duplicates == 2 && s.readings == 9)
     }
 
     /// reference/libmosquitto.md §1.3: libmosquitto queues the PUBACK before `on_message`; only with
