@@ -82,14 +82,20 @@ struct DecodeCommand: ParsableCommand {
                 var ignored = 0
                 var p: DecodePlan = plan
                 if let s = sessionStart.flatMap(Timestamp.init(rfc3339:)) { p = p.withCGMSessionStart(s) }
+                var partial: [Rejection] = []
                 let rejection = payload.withUnsafeBytes {
                     p.process(
-                        channelIndex: index, payload: $0, receiveTime: receiveTime, into: &readings, ignored: &ignored)
+                        channelIndex: index, payload: $0, receiveTime: receiveTime, into: &readings, ignored: &ignored,
+                        partial: &partial)
                 }
                 if let rejection {
                     report.rejection = rejection.description(plan: plan)
                 } else {
                     report.rows = DecodeReport.rows(validated: readings, plan: plan)
+                    // HL7: observations refused one by one, beside the accepted ones.
+                    if !partial.isEmpty {
+                        report.rejection = partial.map { $0.description(plan: plan) }.joined(separator: "; ")
+                    }
                 }
             } else {
                 let spec = try firmwareOnly(registry)
@@ -153,7 +159,22 @@ struct DecodeCommand: ParsableCommand {
             case .success(let records): report.rows = DecodeReport.rows(senml: records, receiveTime: receiveTime)
             case .failure(let p): report.rejection = p.description
             }
-        case .hl7v2, .frame:
+        case .hl7v2:
+            switch HL7Message.parse(payload).flatMap({ HL7Result.read($0, clock: options.clock) }) {
+            case .success(let result):
+                report.rows = result.observations.map { o in
+                    DecodeReport.Row(
+                        metric: o.label.isEmpty ? (o.mdc.map { "mdc:\($0)" } ?? "loinc:\(o.loinc ?? "")") : o.label,
+                        loinc: o.loinc, mdc: o.mdc, value: .number(o.value), unit: o.unit.code, time: o.time,
+                        status: o.statusNames)
+                }
+                if !result.problems.isEmpty {
+                    report.rejection = result.problems.map(\.description).joined(separator: "; ")
+                }
+            case .failure(let p):
+                report.rejection = p.description
+            }
+        case .frame:
             report.rejection = Rejection.channelNotAccepted.description()
         }
     }

@@ -28,7 +28,7 @@ enum FirmwareSpecLoader {
                 doc.issue(
                     "payload", top["payload"],
                     "expected one of \(PayloadFamily.allCases.map(\.rawValue).joined(separator: ", ")), got '\(p)'")
-            } else if family == .frame || family == .hl7v2 {
+            } else if family == .frame {
                 doc.issue("payload", top["payload"], "payload family '\(p)' is not decoded by this version")
             }
         }

@@ -211,8 +211,26 @@ enum ProfileLoader {
             }
             return .senml(name)
         }
-        guard let field = Field(name: text), field != .senmlRecord else {
-            doc.issue(path, node, "unknown source '\(text)'; expected a GATT field name or senml:<name>")
+        if text.hasPrefix("mdc:") || text.hasPrefix("loinc:") {
+            if !channels.contains(.hl7v2) { doc.issue(path, node, "an mdc: or loinc: source needs the hl7v2 channel") }
+            if text.hasPrefix("mdc:") {
+                guard let code = UInt32(text.dropFirst(4)), code >> 16 == 2 else {
+                    doc.issue(path, node, "expected mdc:<code in partition 2 (SCADA), 131072–196607>")
+                    return nil
+                }
+                return .mdc(code)
+            }
+            let code = String(text.dropFirst(6))
+            guard LOINC.isWellFormed(code) else {
+                doc.issue(path, node, "'\(code)' is not a LOINC code with a valid check digit")
+                return nil
+            }
+            return .loinc(code)
+        }
+        guard let field = Field(name: text), field != .senmlRecord, field != .hl7Observation else {
+            doc.issue(
+                path, node,
+                "unknown source '\(text)'; expected a GATT field name, senml:<name>, mdc:<code> or loinc:<code>")
             return nil
         }
         let gatt = channels.compactMap { c -> GattCharacteristic? in

@@ -26,6 +26,7 @@ public enum Field: UInt8, Sendable, CaseIterable {
     case cgmTrend
     case cgmQuality
     case senmlRecord
+    case hl7Observation
 
     /// The name in `helsebro decode` output without a profile and in a profile's `source:`.
     public var name: String {
@@ -53,6 +54,7 @@ public enum Field: UInt8, Sendable, CaseIterable {
         case .cgmTrend: "glucose-trend"
         case .cgmQuality: "glucose-quality"
         case .senmlRecord: "senml-record"
+        case .hl7Observation: "hl7-observation"
         }
     }
 
@@ -77,7 +79,7 @@ public enum Field: UInt8, Sendable, CaseIterable {
         case .pulseAmplitudeIndex: (nil, 150_448)
         case .pulseRateFast, .pulseRateSlow: ("8867-4", 149_530)
         case .heartRate: ("8867-4", 147_842)
-        case .energyExpended, .rrInterval, .cgmTrend, .cgmQuality, .senmlRecord: (nil, nil)
+        case .energyExpended, .rrInterval, .cgmTrend, .cgmQuality, .senmlRecord, .hl7Observation: (nil, nil)
         case .cgmGlucose: ("99504-3", 160_212)
         }
     }
@@ -104,7 +106,7 @@ extension Field {
         case .rrInterval: [.second]
         case .cgmGlucose: [.milligramPerDecilitre]
         case .cgmTrend: [.milligramPerDecilitrePerMinute]
-        case .senmlRecord: []
+        case .senmlRecord, .hl7Observation: []
         }
     }
 }

@@ -21,6 +21,7 @@ public enum Rejection: Error, Hashable, Sendable {
     /// A firmware quirk expects `count` vendor bytes after the standard fields.
     case vendorBytesMissing(count: Int)
     case senml(SenMLProblem)
+    case hl7(HL7Problem)
     /// The device's profile has no metric for this field.
     case fieldNotInProfile(Field)
     /// The device's profile has no metric for a SenML record's name.
@@ -69,6 +70,8 @@ public enum Rejection: Error, Hashable, Sendable {
         case .vendorBytesMissing(let count):
             return "firmware spec expects \(count) vendor byte(s) after the standard fields"
         case .senml(let problem):
+            return problem.description
+        case .hl7(let problem):
             return problem.description
         case .fieldNotInProfile(let field):
             return "the device profile has no metric for field '\(field.name)'"
@@ -126,6 +129,8 @@ extension Rejection {
         case .empty, .truncated, .unannouncedBytes, .rrIntervalsMalformed, .invalidDateTime, .cgmRecordSize,
             .cgmRecordLength, .crcMismatch, .vendorBytesMissing, .senml:
             "decode"
+        case .hl7(.observationNotInProfile): "validation"
+        case .hl7: "decode"
         case .fieldNotInProfile, .senmlNameNotInProfile, .unitNotConvertible, .unknownSenMLUnit, .implausible,
             .timeBefore2000, .timeInFuture:
             "validation"

@@ -59,8 +59,8 @@ public enum Channel: Hashable, Sendable {
     /// Channels this build decodes.
     public var isSupported: Bool {
         switch self {
-        case .gatt, .senmlJSON, .senmlCBOR: true
-        case .hl7v2, .frame: false
+        case .gatt, .senmlJSON, .senmlCBOR, .hl7v2: true
+        case .frame: false
         }
     }
 }

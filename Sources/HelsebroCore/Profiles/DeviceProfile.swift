@@ -41,11 +41,26 @@ public enum MetricSource: Hashable, Sendable {
     case field(Field)
     /// A SenML record whose resolved name is this, or ends with `:`, `/` or `.` followed by this.
     case senml(String)
+    /// An HL7 OBX whose OBX-3 carries this IEEE 11073-10101 code (`code^REFID^MDC`).
+    case mdc(UInt32)
+    /// An HL7 OBX whose OBX-3 carries this LOINC code (`code^text^LN`).
+    case loinc(String)
 
     public var text: String {
         switch self {
         case .field(let f): f.name
         case .senml(let n): "senml:" + n
+        case .mdc(let c): "mdc:\(c)"
+        case .loinc(let c): "loinc:" + c
+        }
+    }
+
+    /// Whether an HL7 observation matches this source: by numeric code, never by label.
+    public func matches(_ o: HL7Observation) -> Bool {
+        switch self {
+        case .mdc(let c): o.mdc == c
+        case .loinc(let c): o.loinc == c
+        default: false
         }
     }
 

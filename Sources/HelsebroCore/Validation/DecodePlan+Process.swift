@@ -6,6 +6,19 @@ extension DecodePlan {
         channelIndex: Int, payload: UnsafeRawBufferPointer, receiveTime: Timestamp?, into out: inout [Reading],
         ignored: inout Int
     ) -> Rejection? {
+        var partial: [Rejection] = []
+        let r = process(
+            channelIndex: channelIndex, payload: payload, receiveTime: receiveTime, into: &out, ignored: &ignored,
+            partial: &partial)
+        return r ?? partial.first
+    }
+
+    /// As `process`, but a message of independent observations (HL7 v2) keeps its good observations: each bad one is
+    /// reported in `partial` and only a message-level problem is returned.
+    public func process(
+        channelIndex: Int, payload: UnsafeRawBufferPointer, receiveTime: Timestamp?, into out: inout [Reading],
+        ignored: inout Int, partial: inout [Rejection]
+    ) -> Rejection? {
         let start = out.count
         let plan = channelPlans[channelIndex]
         let rejection: Rejection?
@@ -18,7 +31,9 @@ extension DecodePlan {
             case .success(let records): rejection = senmlReadings(records, receiveTime: receiveTime, into: &out)
             case .failure(let problem): rejection = .senml(problem)
             }
-        case .hl7v2, .frame:
+        case .hl7v2:
+            return hl7Readings(payload, receiveTime: receiveTime, into: &out, ignored: &ignored, partial: &partial)
+        case .frame:
             rejection = .channelNotAccepted
         }
         if let rejection {
@@ -39,7 +54,7 @@ extension DecodePlan {
         while i < out.count {
             var r = out[i]
             var metric = Int(r.metric)
-            if r.field != .senmlRecord {
+            if metric < 0 {
                 metric = Int(fieldMetric[Int(r.field.rawValue)])
                 if metric == -2 {
                     out.remove(at: i)
@@ -79,6 +94,43 @@ extension DecodePlan {
             out[i] = r
             i += 1
         }
+        return nil
+    }
+
+    /// Reads an ORU^R01 and validates each observation on its own.
+    func hl7Readings(
+        _ payload: UnsafeRawBufferPointer, receiveTime: Timestamp?, into out: inout [Reading], ignored: inout Int,
+        partial: inout [Rejection]
+    ) -> Rejection? {
+        let begin = out.count
+        let clock = firmware?.quirks.clock ?? .utc
+        let parsed = HL7Message.parse(Array(payload)).flatMap { HL7Result.read($0, clock: clock) }
+        guard case .success(let result) = parsed else {
+            if case .failure(let p) = parsed { return .hl7(p) }
+            return nil
+        }
+        partial += result.problems.map { .hl7($0) }
+        for o in result.observations {
+            if profile.ignoredSources.contains(where: { $0 == "mdc:\(o.mdc ?? 0)" || $0 == "loinc:\(o.loinc ?? "")" }) {
+                ignored += 1
+                continue
+            }
+            guard let metric = metrics.firstIndex(where: { $0.source.matches(o) }) else {
+                partial.append(.hl7(.observationNotInProfile(obx: o.index)))
+                continue
+            }
+            var reading = Reading(field: .hl7Observation, value: .number(o.value), unit: o.unit, time: o.time)
+            reading.metric = Int16(metric)
+            reading.record = UInt16(truncatingIfNeeded: o.index)
+            let start = out.count
+            out.append(reading)
+            var unused = 0
+            if let r = validate(&out, from: start, receiveTime: receiveTime, ignored: &unused) {
+                out.removeSubrange(start...)
+                partial.append(r)
+            }
+        }
+        if out.count == begin, let first = partial.first { return first }
         return nil
     }
 

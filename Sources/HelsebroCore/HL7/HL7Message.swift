@@ -1,0 +1,138 @@
+/// An HL7 v2 message split into segments and fields, with its own encoding characters.
+///
+/// HL7 v2.6 §2.5: MSH-1 is the field separator and MSH-2 the component, repetition, escape and subcomponent
+/// characters; segments end with `\r`. Gateways and files also use `\n` and `\r\n`, which are accepted; MLLP framing
+/// bytes (0x0B, 0x1C) are stripped. Text that is not UTF-8 is read as ISO 8859-1 (MSH-18 `8859/1`).
+public struct HL7Message: Sendable {
+    public var fieldSeparator: Character
+    public var component: Character
+    public var repetition: Character
+    public var escape: Character
+    public var subcomponent: Character
+    public var segments: [HL7Segment]
+
+    public static func parse(_ bytes: [UInt8]) -> Result<HL7Message, HL7Problem> {
+        let cleaned = bytes.filter { $0 != 0x0B && $0 != 0x1C }
+        let text =
+            String(validating: cleaned, as: UTF8.self)
+            ?? String(String.UnicodeScalarView(cleaned.map { Unicode.Scalar($0) }))
+        let lines = text.split(omittingEmptySubsequences: true) { $0 == "\r" || $0 == "\n" || $0 == "\r\n" }
+        guard let first = lines.first, first.hasPrefix("MSH"), first.count >= 8 else { return .failure(.missingMSH) }
+        let chars = Array(first)
+        let fieldSeparator = chars[3]
+        let encoding = chars[4...].prefix { $0 != fieldSeparator }
+        guard encoding.count >= 4, Set(encoding.prefix(4)).count == 4, !encoding.contains(fieldSeparator),
+            !fieldSeparator.isLetter, !fieldSeparator.isNumber
+        else { return .failure(.badEncodingCharacters) }
+        let e = Array(encoding)
+        var message = HL7Message(
+            fieldSeparator: fieldSeparator, component: e[0], repetition: e[1], escape: e[2], subcomponent: e[3],
+            segments: [])
+        for line in lines {
+            let parts = line.split(separator: fieldSeparator, omittingEmptySubsequences: false).map(String.init)
+            guard let name = parts.first, name.count == 3, name.allSatisfy({ $0.isUppercase || $0.isNumber }) else {
+                return .failure(.malformedSegment(index: message.segments.count))
+            }
+            if name == "MSH" {
+                // MSH-1 is the separator itself: shift so that fields[n] is MSH-n.
+                message.segments.append(
+                    HL7Segment(name: name, fields: [name, String(fieldSeparator)] + parts.dropFirst()))
+            } else {
+                message.segments.append(HL7Segment(name: name, fields: parts))
+            }
+        }
+        return .success(message)
+    }
+
+    public func segments(_ name: String) -> [HL7Segment] { segments.filter { $0.name == name } }
+
+    /// The components of a field value, unescaped.
+    public func components(_ value: String) -> [String] {
+        value.split(separator: component, omittingEmptySubsequences: false).map { unescape(String($0)) }
+    }
+
+    /// The repetitions of a field value.
+    public func repetitions(_ value: String) -> [String] {
+        value.split(separator: repetition, omittingEmptySubsequences: false).map(String.init)
+    }
+
+    /// Resolves escape sequences (HL7 v2.6 §2.7): \F\ \S\ \T\ \R\ \E\ and \Xhh…\; formatting escapes are dropped.
+    public func unescape(_ value: String) -> String {
+        guard value.contains(escape) else { return value }
+        var out = ""
+        var i = value.startIndex
+        while i < value.endIndex {
+            let c = value[i]
+            guard c == escape, let close = value[value.index(after: i)...].firstIndex(of: escape) else {
+                out.append(c)
+                i = value.index(after: i)
+                continue
+            }
+            let code = value[value.index(after: i)..<close]
+            switch code {
+            case "F": out.append(fieldSeparator)
+            case "S": out.append(component)
+            case "T": out.append(subcomponent)
+            case "R": out.append(repetition)
+            case "E": out.append(escape)
+            default:
+                if code.hasPrefix("X") {
+                    var bytes: [UInt8] = []
+                    var h = code.dropFirst()
+                    while h.count >= 2, let b = UInt8(h.prefix(2), radix: 16) {
+                        bytes.append(b)
+                        h = h.dropFirst(2)
+                    }
+                    out += String(decoding: bytes, as: UTF8.self)
+                }
+            }
+            i = value.index(after: close)
+        }
+        return out
+    }
+}
+
+/// One segment: `fields[0]` is its name, `fields[n]` is field n (for MSH too: `fields[1]` is the separator).
+public struct HL7Segment: Sendable {
+    public var name: String
+    public var fields: [String]
+
+    public subscript(_ n: Int) -> String { n < fields.count ? fields[n] : "" }
+}
+
+/// Why an HL7 message or one of its observations was refused.
+public enum HL7Problem: Error, Hashable, Sendable {
+    case missingMSH
+    case badEncodingCharacters
+    case malformedSegment(index: Int)
+    case notORUR01
+    case noObservations
+    /// An OBX whose value is empty: with OBX-11 `X` the result is invalid (PHILIPS export: "no reading").
+    case emptyValue(obx: Int, invalid: Bool)
+    case notANumber(obx: Int)
+    case unknownUnit(obx: Int)
+    case badTime(obx: Int)
+    case noTime(obx: Int)
+    case noCode(obx: Int)
+    case observationNotInProfile(obx: Int)
+
+    public var description: String {
+        switch self {
+        case .missingMSH: "HL7: the message does not start with an MSH segment"
+        case .badEncodingCharacters:
+            "HL7: MSH-1/MSH-2 do not give a field separator and four distinct encoding characters"
+        case .malformedSegment(let i): "HL7: segment \(i + 1) has no three-character segment name"
+        case .notORUR01: "HL7: MSH-9 is not ORU^R01"
+        case .noObservations: "HL7: the message has no numeric OBX"
+        case .emptyValue(let o, let invalid):
+            invalid
+                ? "HL7 OBX \(o): no value and result status X (invalid measurement)" : "HL7 OBX \(o): OBX-5 is empty"
+        case .notANumber(let o): "HL7 OBX \(o): OBX-5 is not a number although OBX-2 is NM"
+        case .unknownUnit(let o): "HL7 OBX \(o): OBX-6 is neither a known MDC unit code nor a known UCUM unit"
+        case .badTime(let o): "HL7 OBX \(o): OBX-14 or OBR-7 is not a valid HL7 date-time"
+        case .noTime(let o): "HL7 OBX \(o): no time in OBX-14, its parent OBX or OBR-7"
+        case .noCode(let o): "HL7 OBX \(o): OBX-3 has no MDC or LOINC code"
+        case .observationNotInProfile(let o): "HL7 OBX \(o): the device profile has no metric for its code"
+        }
+    }
+}
