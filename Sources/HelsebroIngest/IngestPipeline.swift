@@ -62,9 +62,24 @@ public final class IngestPipeline {
                 result: .quarantine(
                     code: "unroutable-topic", reason: "topic is not \(topicPrefix)/devices/{deviceId}/{channel}"))
         }
-        let baseIdentity = MessageIdentity.of(
-            device: route.device, channel: route.channelText, sequence: m.sequence, payload: m.payload,
-            receivedIfNoDeviceTime: nil)
+        // HL7: MSH-10 is the message's identity, and PID-3 names the patient the gateway believes it is about.
+        var hl7: (controlID: String, patients: [String])?
+        if Channel(route.channelText) == .hl7v2, case .success(let message) = HL7Message.parse(m.payload),
+            let msh = message.segments.first
+        {
+            let patients = message.segments("PID").flatMap { pid in
+                message.repetitions(pid[3]).filter { !$0.isEmpty }.map { message.components($0)[0] }
+            }
+            hl7 = (msh[10], patients)
+        }
+        let baseIdentity =
+            if let hl7, !hl7.controlID.isEmpty {
+                "hl7:\(route.device)/\(hl7.controlID)"
+            } else {
+                MessageIdentity.of(
+                    device: route.device, channel: route.channelText, sequence: m.sequence, payload: m.payload,
+                    receivedIfNoDeviceTime: nil)
+            }
         func quarantine(_ code: String, _ reason: String) -> MessageOutcome {
             MessageOutcome(
                 identity: baseIdentity, topic: m.topic, device: route.device, payload: m.payload, received: now,
@@ -88,8 +103,11 @@ public final class IngestPipeline {
         let receiveTime = m.gatewayTime.flatMap(Timestamp.init(rfc3339:)) ?? now
         readings.removeAll(keepingCapacity: true)
         var ignored = 0
+        var partial: [Rejection] = []
         let rejection = m.payload.withUnsafeBytes {
-            plan.process(channelIndex: index, payload: $0, receiveTime: receiveTime, into: &readings, ignored: &ignored)
+            plan.process(
+                channelIndex: index, payload: $0, receiveTime: receiveTime, into: &readings, ignored: &ignored,
+                partial: &partial)
         }
         if let rejection { return quarantine(rejection.category, rejection.description(plan: plan)) }
         var rows: [JournalReading] = []
@@ -102,6 +120,12 @@ public final class IngestPipeline {
                 return quarantine(
                     "unpaired-device",
                     "device is not paired with a patient at the reading's time: pair it with 'helsebro device pair'")
+            }
+            if let hl7, !hl7.patients.isEmpty, !hl7.patients.contains(pairing.patient) {
+                return quarantine(
+                    "patient-mismatch",
+                    "PID-3 does not name the patient the device is paired with: check the pairing or the gateway's admission"
+                )
             }
             if r.status.contains(.timeFromReceiveTime) || r.status.contains(.timeRelativeToReceive) {
                 timeFromReceive = true
@@ -121,6 +145,7 @@ public final class IngestPipeline {
             : baseIdentity
         return MessageOutcome(
             identity: identity, topic: m.topic, device: device.id, payload: m.payload, received: now,
-            result: .readings(rows))
+            result: .readings(rows),
+            partialQuarantine: partial.map { .init(code: $0.category, reason: $0.description(plan: plan)) })
     }
 }

@@ -70,15 +70,29 @@ public struct MessageOutcome: Sendable {
     public var payload: [UInt8]
     public var received: Timestamp
     public var result: Result
+    /// Parts of a message refused one by one beside its readings (an HL7 OBX that failed), each quarantined.
+    public var partialQuarantine: [QuarantinedPart]
 
-    public init(identity: String, topic: String, device: String?, payload: [UInt8], received: Timestamp, result: Result)
-    {
+    public struct QuarantinedPart: Sendable, Equatable {
+        public var code: String
+        public var reason: String
+        public init(code: String, reason: String) {
+            self.code = code
+            self.reason = reason
+        }
+    }
+
+    public init(
+        identity: String, topic: String, device: String?, payload: [UInt8], received: Timestamp, result: Result,
+        partialQuarantine: [QuarantinedPart] = []
+    ) {
         self.identity = identity
         self.topic = topic
         self.device = device
         self.payload = payload
         self.received = received
         self.result = result
+        self.partialQuarantine = partialQuarantine
     }
 }
 

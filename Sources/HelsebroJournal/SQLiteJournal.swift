@@ -212,6 +212,13 @@ public final class SQLiteJournal: JournalStore {
                             ])
                         }
                         result.readings += rows.count
+                        for part in outcome.partialQuarantine {
+                            try quarantine.execute(arguments: [
+                                outcome.topic, outcome.device, part.code, part.reason, Data(outcome.payload),
+                                outcome.received.microseconds, outcome.identity,
+                            ])
+                            result.quarantined += 1
+                        }
                     case .quarantine(let code, let reason):
                         try quarantine.execute(arguments: [
                             outcome.topic, outcome.device, code, reason, Data(outcome.payload),

@@ -185,6 +185,59 @@ struct IngestIntegrationTests {
         #expect(try journal.statistics().readings == 60)
     }
 
+    @Test("HL7 from a bedside-monitor gateway: MSH-10 identity, PID-3 checked, a bad OBX quarantined on its own")
+    func hl7() throws {
+        let broker = try TestBroker()
+        let (path, journal) = try makeJournal(
+            broker.directory,
+            devices: [
+                (id: "bm-1", profile: "bedside-monitor-bm8", firmware: "bedside-monitor-bm8-gw1", patient: "789567")
+            ])
+        let serve = try ServeProcess(broker: broker, journal: path)
+        defer { serve.stop() }
+        try serve.waitUntilSubscribed()
+        let pub = try broker.publisher()
+        defer { pub.close() }
+        func message(_ id: String, pid: String, obx: [String]) -> [UInt8] {
+            Array(
+                ([
+                    #"MSH|^~\&|GW^ACDE48234567ABCD^EUI-64||||20240313090030+0100||ORU^R01^ORU_R01|\#(id)|P|2.6|||NE|AL"#,
+                    "PID|||\(pid)^^^Ward^PI",
+                    "OBR|1|A^GW|B^GW|528391^MDC_DEV_SPEC_PROFILE_BP^MDC|||20240313095715+0100",
+                ] + obx).joined(separator: "\r").utf8)
+        }
+        let bp = [
+            "OBX|1|NM|150021^MDC_PRESS_BLD_NONINV_SYS^MDC|1.0.1.1|120|266016^MDC_DIM_MMHG^MDC|||||R",
+            "OBX|2|NM|150022^MDC_PRESS_BLD_NONINV_DIA^MDC|1.0.1.2|80|266016^MDC_DIM_MMHG^MDC|||||R",
+        ]
+        let topic = "helsebro/v1/devices/bm-1/hl7v2"
+        try pub.publish(topic: topic, payload: message("M-1", pid: "789567", obx: bp))
+        try pub.publish(topic: topic, payload: message("M-1", pid: "789567", obx: bp))  // the gateway resends
+        try pub.publish(
+            topic: topic,
+            payload: message(
+                "M-2", pid: "789567",
+                obx: [
+                    "OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.6.1.1|72|/min^/min^UCUM|||||R",
+                    "OBX|2|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.7.1.1||262688^MDC_DIM_PERCENT^MDC|||||X",
+                ]))
+        try pub.publish(topic: topic, payload: message("M-3", pid: "111111", obx: bp))
+        #expect(pub.flush())
+        try waitUntil(30, "4 HL7 messages") {
+            let s = try journal.statistics()
+            return s.messages + s.duplicates == 4
+        }
+        let readings = try journal.readings(patient: "789567", since: nil)
+        #expect(readings.map(\.reading.metric).sorted() == ["diastolic", "heart-rate", "systolic"])
+        #expect(
+            readings.first { $0.reading.metric == "systolic" }?.reading.time
+                == Timestamp(year: 2024, month: 3, day: 13, hour: 8, minute: 57, second: 15))
+        let q = try journal.quarantine(since: nil)
+        #expect(q.map(\.code).sorted() == ["decode", "patient-mismatch"])
+        #expect(q.first { $0.code == "decode" }?.reason.contains("OBX 2") == true)
+        #expect(try journal.statistics().duplicates == 1)
+    }
+
     @Test("MQTT 3.1.1: the same service without user properties")
     func mqtt311() throws {
         let broker = try TestBroker()
