@@ -48,7 +48,7 @@ echo "== helsebro serve is subscribed (log: $demo/serve.log)"
 
 "$bin/helsebro-sim" --broker "mqtt://127.0.0.1:$port" --register "$journal" --patients 4 --rate "${DEMO_RATE:-8}" --quiet &
 pids+=($!)
-echo "== simulating 4 patients with 9 devices each; readings and quarantined messages as they arrive (Ctrl-C stops):"
+echo "== simulating 4 patients, each with 9 home devices and an HL7 bedside monitor; readings and quarantined messages as they arrive (Ctrl-C stops):"
 follow=("$bin/helsebro" journal follow --journal "$journal")
 [[ -n "${DEMO_SECONDS:-}" ]] && follow+=(--seconds "$DEMO_SECONDS")
 "${follow[@]}"

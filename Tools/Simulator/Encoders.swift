@@ -94,4 +94,28 @@ enum Encode {
             #"[{"bn":"urn:dev:sim:\#(device):","bt":\#(t.seconds),"n":"spo2","u":"%","v":\#(Int(spo2.rounded()))},{"n":"pulse","u":"beat/min","v":\#(Int(pulse.rounded()))},{"n":"temp","u":"Cel","v":\#(Double(Int((temp * 10).rounded())) / 10)}]"#
         return Array(json.utf8)
     }
+
+    /// An HL7 v2.6 ORU^R01 (IHE PCD-01) from a bedside-monitor gateway: ECG heart rate, SpO2 with pulse, NIBP,
+    /// respiratory rate and temperature, with the MDS/VMD/channel hierarchy and the time on OBR-7.
+    static func oru(patient: String, control: String, at t: Timestamp, _ p: SimulatedPatient) -> [UInt8] {
+        let (y, mo, d) = Timestamp.civil(days: t.seconds / 86_400)
+        let sod = Int(t.seconds % 86_400)
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        let dtm = "\(y)\(two(mo))\(two(d))\(two(sod / 3600))\(two(sod / 60 % 60))\(two(sod % 60))+0000"
+        let respiration = 14 + Int((p.pulse - 70) / 10)
+        let lines = [
+            "MSH|^~\\&|SIMGW^0123456789ABCDEF^EUI-64|HELSEBRO|||\(dtm)||ORU^R01^ORU_R01|\(control)|P|2.6|||NE|AL",
+            "PID|||\(patient)^^^SIM^PI",
+            "OBR|1|\(control)^SIMGW|\(control)^SIMGW|182777000^monitoring of patient^SCT|||\(dtm)",
+            "OBX|1||69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC|1.0.0.0|||||||X",
+            "OBX|2|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1.1.1|\(Int(p.pulse.rounded()))|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||R",
+            "OBX|3|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.2.1.1|\(Int(p.spo2.rounded()))|262688^MDC_DIM_PERCENT^MDC|||||R",
+            "OBX|4|NM|149530^MDC_PULS_OXIM_PULS_RATE^MDC|1.2.1.2|\(Int(p.pulse.rounded()))|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||R",
+            "OBX|5|NM|150021^MDC_PRESS_BLD_NONINV_SYS^MDC|1.3.1.1|\(Int(p.systolic.rounded()))|266016^MDC_DIM_MMHG^MDC|||||R",
+            "OBX|6|NM|150022^MDC_PRESS_BLD_NONINV_DIA^MDC|1.3.1.2|\(Int(p.diastolic.rounded()))|266016^MDC_DIM_MMHG^MDC|||||R",
+            "OBX|7|NM|151562^MDC_RESP_RATE^MDC|1.4.1.1|\(respiration)|/min^/min^UCUM|||||R",
+            "OBX|8|NM|150364^MDC_TEMP_BODY^MDC|1.5.1.1|\(Double(Int(p.temperature * 10)) / 10)|268192^MDC_DIM_DEGC^MDC|||||R",
+        ]
+        return Array(lines.joined(separator: "\r").utf8)
+    }
 }

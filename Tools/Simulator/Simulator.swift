@@ -42,6 +42,7 @@ struct Simulator: ParsableCommand {
         ("bedside-ox", "oximeter-cont-ox30", "oximeter-cont-ox30-fw1"),
         ("hr", "hr-strap-hr5", "hr-strap-hr5-fw1"),
         ("gateway", "gateway-senml-vitals", "gateway-senml-vitals-fw1"),
+        ("monitor", "bedside-monitor-bm8", "bedside-monitor-bm8-gw1"),
     ]
 
     func run() throws {
@@ -84,7 +85,7 @@ struct Simulator: ParsableCommand {
             cgmStart[p] = start
             var (channel, payload) = Self.message(
                 kit.kind, people[p], now: now, sessionStart: start,
-                seq: UInt16(truncatingIfNeeded: sequence[device, default: 0]))
+                seq: UInt16(truncatingIfNeeded: sequence[device, default: 0]), patientID: "sim-patient-\(p + 1)")
             var topicDevice = device
             if Double(rng.next() % 10_000) / 10_000 < faults {
                 faulty += 1
@@ -120,9 +121,9 @@ struct Simulator: ParsableCommand {
     }
 
     /// One message from a device of `kind`, following the patient's state.
-    static func message(_ kind: String, _ p: SimulatedPatient, now: Timestamp, sessionStart: Timestamp, seq: UInt16)
-        -> (String, [UInt8])
-    {
+    static func message(
+        _ kind: String, _ p: SimulatedPatient, now: Timestamp, sessionStart: Timestamp, seq: UInt16, patientID: String
+    ) -> (String, [UInt8]) {
         var p = p
         let noise = p.uniform()
         switch kind {
@@ -153,6 +154,8 @@ struct Simulator: ParsableCommand {
         case "hr":
             let rr = 60 / max(p.pulse, 30)
             return ("gatt/2a37", Encode.heartRate(Int(p.pulse.rounded()), rrSeconds: [rr, rr * (0.95 + noise / 10)]))
+        case "monitor":
+            return ("hl7v2", Encode.oru(patient: patientID, control: "\(kind)-\(now.microseconds)", at: now, p))
         default:
             return (
                 "senml-json", Encode.senml(device: kind, at: now, spo2: p.spo2, pulse: p.pulse, temp: p.temperature)

@@ -82,6 +82,43 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(accepted)
     }
 
+    // HL7: an IHE PCD-01 message of 8 numeric observations from a bedside monitor, parsed and validated.
+    // scalingFactor .kilo: one iteration = 1000 messages.
+    guard let monitor = try? registry.plan(profile: "bedside-monitor-bm8", firmware: "bedside-monitor-bm8-gw1") else {
+        fatalError("bedside-monitor-bm8 did not load")
+    }
+    let oru = Array(
+        [
+            #"MSH|^~\&|GW^0123456789ABCDEF^EUI-64|H|||20261123115900+0100||ORU^R01^ORU_R01|M-1|P|2.6|||NE|AL"#,
+            "PID|||patient-1^^^W^PI", "OBR|1|A^GW|B^GW|182777000^monitoring of patient^SCT|||20261123115900+0100",
+            "OBX|1||69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC|1.0.0.0|||||||X",
+            "OBX|2|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1.1.1|72|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||R",
+            "OBX|3|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.2.1.1|97|262688^MDC_DIM_PERCENT^MDC|||||R",
+            "OBX|4|NM|149530^MDC_PULS_OXIM_PULS_RATE^MDC|1.2.1.2|72|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||R",
+            "OBX|5|NM|150021^MDC_PRESS_BLD_NONINV_SYS^MDC|1.3.1.1|124|266016^MDC_DIM_MMHG^MDC|||||R",
+            "OBX|6|NM|150022^MDC_PRESS_BLD_NONINV_DIA^MDC|1.3.1.2|82|266016^MDC_DIM_MMHG^MDC|||||R",
+            "OBX|7|NM|151562^MDC_RESP_RATE^MDC|1.4.1.1|16|/min^/min^UCUM|||||R",
+            "OBX|8|NM|150364^MDC_TEMP_BODY^MDC|1.5.1.1|37.1|268192^MDC_DIM_DEGC^MDC|||||R",
+        ].joined(separator: "\r").utf8)
+    let monitorChannel = monitor.channelIndex(.hl7v2)!
+    Benchmark("HL7 ORU^R01 decode + validate (bedside-monitor-bm8)", configuration: .init(scalingFactor: .kilo)) {
+        benchmark in
+        var readings: [Reading] = []
+        readings.reserveCapacity(16)
+        var ignored = 0
+        var total = 0
+        oru.withUnsafeBytes { payload in
+            for _ in benchmark.scaledIterations {
+                readings.removeAll(keepingCapacity: true)
+                _ = monitor.process(
+                    channelIndex: monitorChannel, payload: payload, receiveTime: receiveTime, into: &readings,
+                    ignored: &ignored)
+                total &+= readings.count
+            }
+        }
+        blackHole(total)
+    }
+
     Benchmark("GATT 0x2A35 decode only") { benchmark in
         var readings: [Reading] = []
         readings.reserveCapacity(16)
