@@ -161,5 +161,22 @@ struct HL7Tests {
         #expect(ignored == 1)
         // Diastolic 80 is outside this profile's 0–70: rejected alone.
         #expect(partial == [.implausible(metric: 1)])
+
+        // A unit that disagrees with the profile (systolic in Cel) is refused for that OBX only.
+        var lines = Self.ihe
+        lines[5] = "OBX|3|NM|150021^MDC_PRESS_BLD_NONINV_SYS^MDC|1.0.1.1|37|268192^MDC_DIM_DEGC^MDC|||||R"
+        lines[6] = "OBX|4|NM|150022^MDC_PRESS_BLD_NONINV_DIA^MDC|1.0.1.2|9.1|265987^MDC_DIM_KILO_PASCAL^MDC|||||R"
+        out.removeAll()
+        partial.removeAll()
+        let mixed = Array(lines.joined(separator: "\r").utf8)
+        let r2 = mixed.withUnsafeBytes {
+            plan.process(
+                channelIndex: 0, payload: $0, receiveTime: Timestamp(year: 2009, month: 8, day: 13, hour: 5),
+                into: &out, ignored: &ignored, partial: &partial)
+        }
+        #expect(r2 == nil)
+        #expect(partial == [.unitNotConvertible(metric: 0, from: .celsius)])
+        // 9.1 kPa = 68.3 mmHg → 68, within 0–70.
+        #expect(out.map(\.value.text) == ["68"] && out[0].unit == .mmHg)
     }
 }
