@@ -99,10 +99,12 @@ struct DecodeCommand: ParsableCommand {
                 }
             } else {
                 let spec = try firmwareOnly(registry)
-                decodeRaw(channel, payload, options: options(spec?.quirks), receiveTime: receiveTime, &report)
+                decodeRaw(
+                    channel, payload, options: options(spec?.quirks), frame: spec?.frame, receiveTime: receiveTime,
+                    &report)
             }
         } else {
-            decodeRaw(channel, payload, options: options(nil), receiveTime: receiveTime, &report)
+            decodeRaw(channel, payload, options: options(nil), frame: nil, receiveTime: receiveTime, &report)
         }
         print(report.json)
         if report.rejection != nil { throw ExitCode(3) }
@@ -142,7 +144,7 @@ struct DecodeCommand: ParsableCommand {
     }
 
     func decodeRaw(
-        _ channel: Channel, _ payload: [UInt8], options: GattOptions, receiveTime: Timestamp,
+        _ channel: Channel, _ payload: [UInt8], options: GattOptions, frame: FrameLayout?, receiveTime: Timestamp,
         _ report: inout DecodeReport
     ) {
         switch channel {
@@ -175,7 +177,26 @@ struct DecodeCommand: ParsableCommand {
                 report.rejection = p.description
             }
         case .frame:
-            report.rejection = Rejection.channelNotAccepted.description()
+            guard let layout = frame else {
+                report.rejection = "a frame is decoded with its firmware spec: pass --firmware"
+                return
+            }
+            var readings: [Reading] = []
+            let rejection = payload.withUnsafeBytes {
+                FrameDecoder.decode(
+                    layout, $0, metricOf: { layout.fields[$0].isMeasurement ? Int16($0) : -1 }, into: &readings)
+            }
+            if let rejection {
+                report.rejection = rejection.description()
+                return
+            }
+            report.rows = readings.map { r in
+                let status = layout.statusNames.enumerated().filter { r.vendorStatus & (1 << UInt64($0.offset)) != 0 }
+                    .map(\.element)
+                return DecodeReport.Row(
+                    metric: layout.fields[Int(r.metric)].name, loinc: nil, mdc: nil, value: r.value, unit: r.unit.code,
+                    time: r.time, status: status)
+            }
         }
     }
 }

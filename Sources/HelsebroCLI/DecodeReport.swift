@@ -30,7 +30,7 @@ struct DecodeReport {
             let m = plan.metrics[Int(r.metric)]
             return Row(
                 metric: m.key, loinc: m.loinc, mdc: m.mdc == 0 ? nil : m.mdc, value: r.value, unit: m.unit.code,
-                time: r.time, status: statusList(r))
+                time: r.time, status: plan.statusNames(of: r))
         }
     }
 

@@ -3,7 +3,7 @@ import Yams
 
 /// Reads one firmware spec (`Firmware-Specs/*.yaml`).
 enum FirmwareSpecLoader {
-    static let topFields: Set<String> = ["id", "profile", "versions", "payload", "quirks", "notes"]
+    static let topFields: Set<String> = ["id", "profile", "versions", "payload", "quirks", "frame", "notes"]
     static let quirkFields: Set<String> = [
         "clock", "timezone", "unit-flag", "vendor-trailing-bytes", "cgm-e2e-crc", "senml-percent-is-percentage",
     ]
@@ -28,8 +28,6 @@ enum FirmwareSpecLoader {
                 doc.issue(
                     "payload", top["payload"],
                     "expected one of \(PayloadFamily.allCases.map(\.rawValue).joined(separator: ", ")), got '\(p)'")
-            } else if family == .frame {
-                doc.issue("payload", top["payload"], "payload family '\(p)' is not decoded by this version")
             }
         }
         var quirks = FirmwareQuirks()
@@ -84,11 +82,19 @@ enum FirmwareSpecLoader {
                     "applies only to payload: senml")
             }
         }
+        var frame: FrameLayout?
+        if let node = top["frame"] {
+            if family != .frame { doc.issue("frame", node, "a frame layout needs payload: frame") }
+            frame = FrameLayoutLoader.load(node, &doc)
+        } else if family == .frame {
+            doc.issue(at: "payload", "payload: frame needs a frame: section describing the layout")
+        }
         guard doc.issues.isEmpty, let id, let profile, let versions, let family else {
             return Loaded(spec: nil, document: doc)
         }
         return Loaded(
-            spec: FirmwareSpec(id: id, profile: profile, versions: versions, family: family, quirks: quirks),
+            spec: FirmwareSpec(
+                id: id, profile: profile, versions: versions, family: family, quirks: quirks, frame: frame),
             document: doc)
     }
 }

@@ -211,6 +211,15 @@ enum ProfileLoader {
             }
             return .senml(name)
         }
+        if text.hasPrefix("frame:") {
+            if !channels.contains(.frame) { doc.issue(path, node, "a frame: source needs the frame channel") }
+            let name = String(text.dropFirst(6))
+            guard isIdentifier(name) else {
+                doc.issue(path, node, "expected frame:<field name>")
+                return nil
+            }
+            return .frame(name)
+        }
         if text.hasPrefix("mdc:") || text.hasPrefix("loinc:") {
             if !channels.contains(.hl7v2) { doc.issue(path, node, "an mdc: or loinc: source needs the hl7v2 channel") }
             if text.hasPrefix("mdc:") {
@@ -227,7 +236,8 @@ enum ProfileLoader {
             }
             return .loinc(code)
         }
-        guard let field = Field(name: text), field != .senmlRecord, field != .hl7Observation else {
+        guard let field = Field(name: text), field != .senmlRecord, field != .hl7Observation, field != .frameField
+        else {
             doc.issue(
                 path, node,
                 "unknown source '\(text)'; expected a GATT field name, senml:<name>, mdc:<code> or loinc:<code>")

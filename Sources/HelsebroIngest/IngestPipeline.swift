@@ -135,7 +135,8 @@ public final class IngestPipeline {
                 JournalReading(
                     patient: pairing.patient, device: device.id, metric: metric.key, value: r.value,
                     unit: metric.unit.code,
-                    loinc: metric.loinc, mdc: metric.mdc == 0 ? nil : metric.mdc, time: time, status: r.statusNames))
+                    loinc: metric.loinc, mdc: metric.mdc == 0 ? nil : metric.mdc, time: time,
+                    status: plan.statusNames(of: r)))
         }
         let identity =
             timeFromReceive && m.sequence == nil

@@ -174,3 +174,90 @@ struct LintTests {
         #expect(LOINC.isWellFormed(code) == valid)
     }
 }
+
+@Suite("Frame layouts in firmware specs")
+struct FrameLintTests {
+    static let spec = """
+        id: patch-fw1
+        profile: patch
+        versions: "1"
+        payload: frame
+        frame:
+          crc: crc16-ccitt
+          fields:
+            - {name: status, type: u8, flags: {0: rr-present}}
+            - {name: heart-rate, type: u8, unit: /min}
+            - group: beats
+              when: {field: status, bit: 0}
+              fields:
+                - repeat: rr
+                  count: to-end
+                  fields:
+                    - {name: rr-interval, type: u16, scale: 0.001, unit: s}
+        """
+    static let profile = """
+        id: patch
+        model: Patch
+        manufacturer: Test
+        version: 1
+        setting: home
+        channels: [frame]
+        firmware: [patch-fw1]
+        metrics:
+          - key: heart-rate
+            source: frame:heart-rate
+            unit: /min
+            decimals: 0
+            plausible: {low: 0, high: 300}
+        """
+
+    @Test("a valid layout compiles into the plan")
+    func valid() throws {
+        try withTemporaryConfig(profiles: ["patch.yaml": Self.profile], firmware: ["patch-fw1.yaml": Self.spec]) {
+            r, _ in
+            #expect(r.issues == [])
+            let plan = try r.plan(profile: "patch", firmware: "patch-fw1")
+            #expect(plan.firmware?.frame?.fields.map(\.name) == ["status", "heart-rate", "rr-interval"])
+            #expect(plan.firmware?.frame?.crc == .crc16CCITT)
+        }
+    }
+
+    /// An invalid spec is refused with its file, line and field.
+    @Test(
+        "invalid layouts are refused with their line",
+        arguments: [
+            (
+                "{name: heart-rate, type: u8, unit: /min}", "{name: heart-rate, type: u9, unit: /min}", 9,
+                "frame.fields[1].type"
+            ),
+            ("when: {field: status, bit: 0}", "when: {field: heart, bit: 0}", 11, "frame.fields[2].when.field"),
+            ("count: to-end", "count: nothing", 14, "frame.fields[2].fields[0].count"),
+            ("crc: crc16-ccitt", "crc: md5", 6, "frame.crc"),
+            (
+                "{name: status, type: u8, flags: {0: rr-present}}", "{name: status, type: f32, flags: {0: rr-present}}",
+                8, "frame.fields[0].type"
+            ),
+            (
+                "{name: heart-rate, type: u8, unit: /min}", "{name: status, type: u8, unit: /min}", 9,
+                "frame.fields[1].name"
+            ),
+        ])
+    func invalid(find: String, replace: String, line: Int, field: String) throws {
+        let text = Self.spec.replacingOccurrences(of: find, with: replace)
+        #expect(text != Self.spec)
+        try withTemporaryConfig(profiles: ["patch.yaml": Self.profile], firmware: ["patch-fw1.yaml": text]) { r, _ in
+            let issue = r.issues.first { $0.file.hasSuffix("patch-fw1.yaml") && $0.line == line }
+            #expect(issue != nil, "no issue at line \(line): \(r.issues.map(\.description))")
+            #expect(issue?.field == field)
+            #expect(r.firmware["patch-fw1"] == nil)
+        }
+    }
+
+    @Test("a profile source naming a field the frame lacks is refused")
+    func missingField() throws {
+        let profile = Self.profile.replacingOccurrences(of: "frame:heart-rate", with: "frame:pulse")
+        try withTemporaryConfig(profiles: ["patch.yaml": profile], firmware: ["patch-fw1.yaml": Self.spec]) { r, _ in
+            #expect(r.issues.contains { $0.field == "metrics[0].source" && $0.message.contains("'pulse'") })
+        }
+    }
+}

@@ -27,6 +27,7 @@ public enum Field: UInt8, Sendable, CaseIterable {
     case cgmQuality
     case senmlRecord
     case hl7Observation
+    case frameField
 
     /// The name in `helsebro decode` output without a profile and in a profile's `source:`.
     public var name: String {
@@ -55,6 +56,7 @@ public enum Field: UInt8, Sendable, CaseIterable {
         case .cgmQuality: "glucose-quality"
         case .senmlRecord: "senml-record"
         case .hl7Observation: "hl7-observation"
+        case .frameField: "frame-field"
         }
     }
 
@@ -79,7 +81,8 @@ public enum Field: UInt8, Sendable, CaseIterable {
         case .pulseAmplitudeIndex: (nil, 150_448)
         case .pulseRateFast, .pulseRateSlow: ("8867-4", 149_530)
         case .heartRate: ("8867-4", 147_842)
-        case .energyExpended, .rrInterval, .cgmTrend, .cgmQuality, .senmlRecord, .hl7Observation: (nil, nil)
+        case .energyExpended, .rrInterval, .cgmTrend, .cgmQuality, .senmlRecord, .hl7Observation, .frameField:
+            (nil, nil)
         case .cgmGlucose: ("99504-3", 160_212)
         }
     }
@@ -106,7 +109,7 @@ extension Field {
         case .rrInterval: [.second]
         case .cgmGlucose: [.milligramPerDecilitre]
         case .cgmTrend: [.milligramPerDecilitrePerMinute]
-        case .senmlRecord, .hl7Observation: []
+        case .senmlRecord, .hl7Observation, .frameField: []
         }
     }
 }

@@ -19,8 +19,10 @@ public struct Reading: Hashable, Sendable {
     public var userID: UInt8?
     /// CGM minutes since session start (0x2AA7), kept when the session start is unknown.
     public var timeOffsetMinutes: UInt16?
-    /// Index of the SenML record this reading came from.
+    /// Index of the SenML record, HL7 OBX or frame field this reading came from.
     public var record: UInt16 = 0
+    /// Vendor frame status: bit i set means `FrameLayout.statusNames[i]` applies (enumeration values, flag bits).
+    public var vendorStatus: UInt64 = 0
 
     @inlinable
     public init(

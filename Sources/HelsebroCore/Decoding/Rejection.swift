@@ -22,6 +22,10 @@ public enum Rejection: Error, Hashable, Sendable {
     case vendorBytesMissing(count: Int)
     case senml(SenMLProblem)
     case hl7(HL7Problem)
+    /// A vendor frame's CRC trailer does not match.
+    case frameCRCMismatch(sent: UInt64, computed: UInt64)
+    /// A vendor frame's count field announces more repetitions than allowed, or a negative number.
+    case frameCountOutOfRange(count: Int64)
     /// The device's profile has no metric for this field.
     case fieldNotInProfile(Field)
     /// The device's profile has no metric for a SenML record's name.
@@ -73,6 +77,11 @@ public enum Rejection: Error, Hashable, Sendable {
             return problem.description
         case .hl7(let problem):
             return problem.description
+        case .frameCRCMismatch(let sent, let computed):
+            return
+                "frame CRC 0x\(String(sent, radix: 16, uppercase: true)) sent, 0x\(String(computed, radix: 16, uppercase: true)) computed"
+        case .frameCountOutOfRange(let n):
+            return "frame count field announces \(n) repetitions; allowed 0–\(FrameDecoder.maxRepetitions)"
         case .fieldNotInProfile(let field):
             return "the device profile has no metric for field '\(field.name)'"
         case .senmlNameNotInProfile(let record):
@@ -127,7 +136,7 @@ extension Rejection {
     public var category: String {
         switch self {
         case .empty, .truncated, .unannouncedBytes, .rrIntervalsMalformed, .invalidDateTime, .cgmRecordSize,
-            .cgmRecordLength, .crcMismatch, .vendorBytesMissing, .senml:
+            .cgmRecordLength, .crcMismatch, .vendorBytesMissing, .senml, .frameCRCMismatch, .frameCountOutOfRange:
             "decode"
         case .hl7(.observationNotInProfile): "validation"
         case .hl7: "decode"

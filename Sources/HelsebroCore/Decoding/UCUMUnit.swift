@@ -27,6 +27,9 @@ public enum UCUMUnit: UInt8, Sendable, CaseIterable {
     case millisecond
     case milligramPerDecilitrePerMinute
     case count
+    case litre
+    case litrePerMinute
+    case litrePerSecond
 
     /// The UCUM code.
     public var code: String {
@@ -56,6 +59,9 @@ public enum UCUMUnit: UInt8, Sendable, CaseIterable {
         case .millisecond: "ms"
         case .milligramPerDecilitrePerMinute: "mg/dL/min"
         case .count: "{count}"
+        case .litre: "L"
+        case .litrePerMinute: "L/min"
+        case .litrePerSecond: "L/s"
         }
     }
 
@@ -73,7 +79,7 @@ public enum UCUMUnit: UInt8, Sendable, CaseIterable {
     /// What a unit measures; conversion exists only within one dimension.
     public enum Dimension: Sendable {
         case none, pressure, rate, temperature, massConcentration, substanceConcentration, mass, length, areaDensity,
-            fraction, energy, time, glucoseRate, count
+            fraction, energy, time, glucoseRate, count, volume, flow
     }
 
     public var dimension: Dimension {
@@ -92,6 +98,8 @@ public enum UCUMUnit: UInt8, Sendable, CaseIterable {
         case .second, .millisecond: .time
         case .milligramPerDecilitrePerMinute: .glucoseRate
         case .count: .count
+        case .litre: .volume
+        case .litrePerMinute, .litrePerSecond: .flow
         }
     }
 
@@ -120,6 +128,8 @@ public enum UCUMUnit: UInt8, Sendable, CaseIterable {
         case .ratio: (100, 0)
         case .second: (1, 0)
         case .millisecond: (0.001, 0)
+        case .litrePerMinute: (1, 0)
+        case .litrePerSecond: (60, 0)
         default: (1, 0)
         }
     }

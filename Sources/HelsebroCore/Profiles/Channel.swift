@@ -59,8 +59,7 @@ public enum Channel: Hashable, Sendable {
     /// Channels this build decodes.
     public var isSupported: Bool {
         switch self {
-        case .gatt, .senmlJSON, .senmlCBOR, .hl7v2: true
-        case .frame: false
+        case .gatt, .senmlJSON, .senmlCBOR, .hl7v2, .frame: true
         }
     }
 }

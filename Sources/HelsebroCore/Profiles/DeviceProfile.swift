@@ -45,6 +45,8 @@ public enum MetricSource: Hashable, Sendable {
     case mdc(UInt32)
     /// An HL7 OBX whose OBX-3 carries this LOINC code (`code^text^LN`).
     case loinc(String)
+    /// A field of a vendor frame, by its name in the firmware spec's layout.
+    case frame(String)
 
     public var text: String {
         switch self {
@@ -52,6 +54,7 @@ public enum MetricSource: Hashable, Sendable {
         case .senml(let n): "senml:" + n
         case .mdc(let c): "mdc:\(c)"
         case .loinc(let c): "loinc:" + c
+        case .frame(let n): "frame:" + n
         }
     }
 

@@ -7,13 +7,19 @@ public struct FirmwareSpec: Hashable, Sendable {
     public var versions: String
     public var family: PayloadFamily
     public var quirks: FirmwareQuirks
+    /// The frame layout, for `payload: frame`.
+    public var frame: FrameLayout?
 
-    public init(id: String, profile: String, versions: String, family: PayloadFamily, quirks: FirmwareQuirks) {
+    public init(
+        id: String, profile: String, versions: String, family: PayloadFamily, quirks: FirmwareQuirks,
+        frame: FrameLayout? = nil
+    ) {
         self.id = id
         self.profile = profile
         self.versions = versions
         self.family = family
         self.quirks = quirks
+        self.frame = frame
     }
 }
 

@@ -34,7 +34,11 @@ extension DecodePlan {
         case .hl7v2:
             return hl7Readings(payload, receiveTime: receiveTime, into: &out, ignored: &ignored, partial: &partial)
         case .frame:
-            rejection = .channelNotAccepted
+            if let layout = firmware?.frame {
+                rejection = FrameDecoder.decode(layout, payload, metricOf: { frameFieldMetric[$0] }, into: &out)
+            } else {
+                rejection = .channelNotAccepted
+            }
         }
         if let rejection {
             out.removeSubrange(start...)

@@ -16,12 +16,15 @@ public final class DecodePlan: Sendable {
     let conversions: [UnitConversion?]
     let plausibleLow: [Double]
     let plausibleHigh: [Double]
+    /// `frameFieldMetric[field index]`: the metric a vendor frame field feeds, -1 if none.
+    let frameFieldMetric: [Int16]
 
     init(
         profile: DeviceProfile, firmware: FirmwareSpec?, metrics: [MetricDefinition], timePolicy: TimePolicy,
         channelPlans: [ChannelPlan], fieldMetric: [Int16], conversions: [UnitConversion?], plausibleLow: [Double],
-        plausibleHigh: [Double]
+        plausibleHigh: [Double], frameFieldMetric: [Int16] = []
     ) {
+        self.frameFieldMetric = frameFieldMetric
         self.profile = profile
         self.firmware = firmware
         self.metrics = metrics
@@ -107,13 +110,36 @@ public final class DecodePlan: Sendable {
             }
             plans.append(ChannelPlan(channel: channel, gatt: options))
         }
+        var frameFieldMetric: [Int16] = []
+        if profile.channels.contains(.frame) {
+            if let layout = firmware?.frame {
+                frameFieldMetric = [Int16](repeating: -1, count: layout.fields.count)
+                for (i, m) in profile.metrics.enumerated() {
+                    guard case .frame(let name) = m.source else { continue }
+                    if let f = layout.fields.first(where: { $0.name == name && $0.isMeasurement }) {
+                        frameFieldMetric[f.index] = Int16(i)
+                    } else {
+                        problems.append(
+                            Problem(
+                                inFirmwareSpec: false, field: "metrics[\(i)].source",
+                                message:
+                                    "firmware spec '\(firmware!.id)' has no measurement field '\(name)' in its frame"))
+                    }
+                }
+            } else if firmware != nil {
+                problems.append(
+                    Problem(
+                        inFirmwareSpec: true, field: "frame",
+                        message: "the profile has a frame channel; describe the frame"))
+            }
+        }
         guard problems.isEmpty else { return .failure(Problems(list: problems)) }
         return .success(
             DecodePlan(
                 profile: profile, firmware: firmware, metrics: profile.metrics, timePolicy: timePolicy,
                 channelPlans: plans, fieldMetric: fieldMetric, conversions: conversions,
                 plausibleLow: profile.metrics.map(\.plausible.low.double),
-                plausibleHigh: profile.metrics.map(\.plausible.high.double)))
+                plausibleHigh: profile.metrics.map(\.plausible.high.double), frameFieldMetric: frameFieldMetric))
     }
 
     /// The index of a channel in this plan, found once per subscription rather than per message.
@@ -134,5 +160,18 @@ extension DecodePlan {
             },
             fieldMetric: fieldMetric, conversions: conversions, plausibleLow: plausibleLow, plausibleHigh: plausibleHigh
         )
+    }
+}
+
+extension DecodePlan {
+    /// A reading's status names, with the vendor frame's enumeration and flag names.
+    public func statusNames(of r: Reading) -> [String] {
+        var names = r.statusNames
+        if r.vendorStatus != 0, let layout = firmware?.frame {
+            for (i, name) in layout.statusNames.enumerated() where r.vendorStatus & (1 << UInt64(i)) != 0 {
+                names.append(name)
+            }
+        }
+        return names
     }
 }
