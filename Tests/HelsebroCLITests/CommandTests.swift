@@ -149,6 +149,38 @@ struct CommandTests {
         #expect(strict.status == 3)
     }
 
+    @Test("vendor frames and HL7 through decode, with and without a profile, with every option")
+    func framesAndHL7() throws {
+        let frame = "0528f0036b4801f00c41034d03d422"
+        let common = ["--received", "2026-11-23T08:00:00Z", "--session-start", "2026-11-23T06:00:00Z"]
+        let raw = try helsebro(
+            ["decode", "--channel", "frame", "--firmware", "ecg-patch-ep1-fw1", "--hex", frame] + common)
+        #expect(
+            raw.status == 0
+                && raw.readings.map { $0["metric"] as? String } == [
+                    "heart-rate", "skin-temperature", "rr-interval", "rr-interval",
+                ])
+        let validated = try helsebro(
+            [
+                "decode", "--channel", "frame", "--profile", "ecg-patch-ep1", "--firmware", "ecg-patch-ep1-fw1",
+                "--hex", frame,
+            ] + common)
+        #expect(
+            validated.status == 0 && validated.readings.last?["unit"] as? String == "ms"
+                && validated.readings.last?["value"] as? Int == 845)
+        #expect((validated.readings.first?["status"] as? [String])?.contains("battery:low") == true)
+        let noSpec = try helsebro(["decode", "--channel", "frame", "--hex", frame])
+        #expect(noSpec.status == 3)
+        let hl7 = try helsebro(
+            [
+                "decode", "--channel", "hl7v2", "--profile", "bedside-monitor-bm8", "--file",
+                repositoryRoot + "/Tools/samples/ihe-pcd01-bp.hl7",
+            ] + common)
+        #expect(
+            hl7.status == 0
+                && hl7.readings.map { $0["metric"] as? String } == ["systolic", "diastolic", "mean-arterial-pressure"])
+    }
+
     @Test("decode --file reads raw bytes")
     func fromFile() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("helsebro-\(UUID().uuidString).bin")

@@ -238,6 +238,41 @@ struct IngestIntegrationTests {
         #expect(try journal.statistics().duplicates == 1)
     }
 
+    @Test("vendor frames through the service: a good ECG-patch frame journalled, a corrupted one quarantined")
+    func vendorFrames() throws {
+        let broker = try TestBroker()
+        let (path, journal) = try makeJournal(
+            broker.directory,
+            devices: [(id: "patch-1", profile: "ecg-patch-ep1", firmware: "ecg-patch-ep1-fw1", patient: "p-9")])
+        let serve = try ServeProcess(broker: broker, journal: path)
+        defer { serve.stop() }
+        try serve.waitUntilSubscribed()
+        let pub = try broker.publisher()
+        defer { pub.close() }
+        // status rr-present, window end, 72/min, battery low, 33.12 Cel, RR 833 and 845 ms, CRC-16/CCITT.
+        let t = UInt32(now().seconds - 30)
+        var frame: [UInt8] = [
+            0x05, UInt8(t & 0xFF), UInt8(t >> 8 & 0xFF), UInt8(t >> 16 & 0xFF), UInt8(t >> 24), 72, 1, 0xF0, 0x0C, 0x41,
+            0x03, 0x4D, 0x03,
+        ]
+        let crc = frame.withUnsafeBytes { CRC16.ccittFalse($0) }
+        frame += [UInt8(crc & 0xFF), UInt8(crc >> 8)]
+        try pub.publish(topic: "helsebro/v1/devices/patch-1/frame", payload: frame)
+        var corrupted = frame
+        corrupted[5] = 73
+        try pub.publish(topic: "helsebro/v1/devices/patch-1/frame", payload: corrupted)
+        #expect(pub.flush())
+        try waitUntil(30, "2 frames") { try journal.statistics().messages == 2 }
+        let readings = try journal.readings(patient: "p-9", since: nil)
+        #expect(readings.map(\.reading.metric) == ["heart-rate", "skin-temperature", "rr-interval", "rr-interval"])
+        #expect(readings.map { $0.reading.value.number?.description } == ["72", "33.12", "833", "845"])
+        #expect(
+            readings.allSatisfy {
+                $0.reading.time == Timestamp(seconds: Int64(t)) && $0.reading.status.contains("battery:low")
+            })
+        #expect(try journal.quarantine(since: nil).map(\.code) == ["decode"])
+    }
+
     @Test("MQTT 3.1.1: the same service without user properties")
     func mqtt311() throws {
         let broker = try TestBroker()

@@ -118,4 +118,17 @@ enum Encode {
         ]
         return Array(lines.joined(separator: "\r").utf8)
     }
+
+    /// The EP-1 ECG patch frame (`Firmware-Specs/ecg-patch-ep1-fw1.yaml`): status flags, window end (UNIX seconds),
+    /// heart rate, battery, skin temperature in 0.01 °C, RR-intervals in ms, CRC-16/CCITT-FALSE, little-endian.
+    static func ecgPatch(at t: Timestamp, heartRate: Int, rr: [Double], leadOff: Bool) -> [UInt8] {
+        var b: [UInt8] = [leadOff ? 0x02 : 0x01]
+        let secs = UInt32(truncatingIfNeeded: t.seconds)
+        b += [UInt8(secs & 0xFF), UInt8(secs >> 8 & 0xFF), UInt8(secs >> 16 & 0xFF), UInt8(secs >> 24)]
+        b += [UInt8(clamping: heartRate), 0x00]
+        b += le16(UInt16(bitPattern: Int16(3310 + Int(t.seconds % 40))))
+        if !leadOff { for r in rr { b += le16(UInt16((r * 1000).rounded())) } }
+        let crc = b.withUnsafeBytes { CRC16.ccittFalse($0) }
+        return b + le16(crc)
+    }
 }

@@ -43,6 +43,7 @@ struct Simulator: ParsableCommand {
         ("hr", "hr-strap-hr5", "hr-strap-hr5-fw1"),
         ("gateway", "gateway-senml-vitals", "gateway-senml-vitals-fw1"),
         ("monitor", "bedside-monitor-bm8", "bedside-monitor-bm8-gw1"),
+        ("ecg-patch", "ecg-patch-ep1", "ecg-patch-ep1-fw1"),
     ]
 
     func run() throws {
@@ -154,6 +155,14 @@ struct Simulator: ParsableCommand {
         case "hr":
             let rr = 60 / max(p.pulse, 30)
             return ("gatt/2a37", Encode.heartRate(Int(p.pulse.rounded()), rrSeconds: [rr, rr * (0.95 + noise / 10)]))
+        case "ecg-patch":
+            let rr = 60 / max(p.pulse, 30)
+            return (
+                "frame",
+                Encode.ecgPatch(
+                    at: now, heartRate: Int(p.pulse.rounded()), rr: [rr, rr * (0.96 + noise / 12)],
+                    leadOff: noise > 0.97)
+            )
         case "monitor":
             return ("hl7v2", Encode.oru(patient: patientID, control: "\(kind)-\(now.microseconds)", at: now, p))
         default:

@@ -35,7 +35,9 @@ extension DecodePlan {
             return hl7Readings(payload, receiveTime: receiveTime, into: &out, ignored: &ignored, partial: &partial)
         case .frame:
             if let layout = firmware?.frame {
-                rejection = FrameDecoder.decode(layout, payload, metricOf: { frameFieldMetric[$0] }, into: &out)
+                let table = frameFieldMetric
+                rejection = FrameDecoder.decode(
+                    layout, payload, metricOf: { $0 < table.count ? table[$0] : -1 }, into: &out)
             } else {
                 rejection = .channelNotAccepted
             }

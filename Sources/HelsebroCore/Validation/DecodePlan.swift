@@ -22,7 +22,7 @@ public final class DecodePlan: Sendable {
     init(
         profile: DeviceProfile, firmware: FirmwareSpec?, metrics: [MetricDefinition], timePolicy: TimePolicy,
         channelPlans: [ChannelPlan], fieldMetric: [Int16], conversions: [UnitConversion?], plausibleLow: [Double],
-        plausibleHigh: [Double], frameFieldMetric: [Int16] = []
+        plausibleHigh: [Double], frameFieldMetric: [Int16]
     ) {
         self.frameFieldMetric = frameFieldMetric
         self.profile = profile
@@ -158,8 +158,9 @@ extension DecodePlan {
                 g.cgmSessionStart = start
                 return ChannelPlan(channel: p.channel, gatt: g)
             },
-            fieldMetric: fieldMetric, conversions: conversions, plausibleLow: plausibleLow, plausibleHigh: plausibleHigh
-        )
+            fieldMetric: fieldMetric, conversions: conversions, plausibleLow: plausibleLow,
+            plausibleHigh: plausibleHigh,
+            frameFieldMetric: frameFieldMetric)
     }
 }
 
