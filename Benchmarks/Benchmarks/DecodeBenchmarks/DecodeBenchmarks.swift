@@ -119,6 +119,32 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(total)
     }
 
+    // Vendor frame: the EP-1 ECG patch frame (flags, time, enum, scaled fields, conditional repeated RR group,
+    // CRC-16/CCITT), decoded and validated against its profile.
+    guard let patch = try? registry.plan(profile: "ecg-patch-ep1", firmware: "ecg-patch-ep1-fw1") else {
+        fatalError("ecg-patch-ep1 did not load")
+    }
+    let patchFrame: [UInt8] = [
+        0x05, 0x28, 0xF0, 0x03, 0x6B, 0x48, 0x01, 0xF0, 0x0C, 0x41, 0x03, 0x4D, 0x03, 0xD4, 0x22,
+    ]
+    let patchChannel = patch.channelIndex(.frame)!
+    Benchmark("Vendor frame decode + validate (ecg-patch-ep1)") { benchmark in
+        var readings: [Reading] = []
+        readings.reserveCapacity(16)
+        var ignored = 0
+        var total = 0
+        patchFrame.withUnsafeBytes { payload in
+            for _ in benchmark.scaledIterations {
+                readings.removeAll(keepingCapacity: true)
+                _ = patch.process(
+                    channelIndex: patchChannel, payload: payload, receiveTime: receiveTime, into: &readings,
+                    ignored: &ignored)
+                total &+= readings.count
+            }
+        }
+        blackHole(total)
+    }
+
     Benchmark("GATT 0x2A35 decode only") { benchmark in
         var readings: [Reading] = []
         readings.reserveCapacity(16)
