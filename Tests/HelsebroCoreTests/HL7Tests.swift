@@ -178,5 +178,16 @@ struct HL7Tests {
         #expect(partial == [.unitNotConvertible(metric: 0, from: .celsius)])
         // 9.1 kPa = 68.3 mmHg → 68, within 0–70.
         #expect(out.map(\.value.text) == ["68"] && out[0].unit == .mmHg)
+        // OBX-8 abnormal flags and OBX-11 status survive validation.
+        lines = Self.ihe
+        lines[5] = "OBX|3|NM|150021^MDC_PRESS_BLD_NONINV_SYS^MDC|1.0.1.1|190|266016^MDC_DIM_MMHG^MDC||H~HH|||C"
+        out.removeAll()
+        partial.removeAll()
+        _ = Array(lines.joined(separator: "\r").utf8).withUnsafeBytes {
+            plan.process(
+                channelIndex: 0, payload: $0, receiveTime: Timestamp(year: 2009, month: 8, day: 13, hour: 5),
+                into: &out, ignored: &ignored, partial: &partial)
+        }
+        #expect(out.first?.status == StatusSet(.abnormalHigh, .criticalHigh, .resultCorrected))
     }
 }

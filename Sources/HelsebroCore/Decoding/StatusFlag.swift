@@ -40,6 +40,9 @@ public enum StatusFlag: UInt8, Sendable, CaseIterable {
     // Time notes from decoding and validation.
     case timeFromReceiveTime, timeConvertedFromLocalClock, timeAmbiguousLocal, timeNonexistentLocal
     case timeRelativeToReceive, unitFlagIgnored, userUnknown
+    // HL7 OBX-8 abnormal flags (HL7 table 0078) and OBX-11 result status (table 0085) worth keeping.
+    case abnormalLow, abnormalHigh, criticalLow, criticalHigh, abnormal, criticallyAbnormal, belowAbsoluteLow
+    case aboveAbsoluteHigh, resultCorrected, resultPreliminary
 
     public var name: String {
         switch self {
@@ -141,6 +144,33 @@ public enum StatusFlag: UInt8, Sendable, CaseIterable {
         case .timeRelativeToReceive: "time-relative-to-receive-time"
         case .unitFlagIgnored: "unit-flag-ignored"
         case .userUnknown: "user-unknown"
+        case .abnormalLow: "abnormal:L"
+        case .abnormalHigh: "abnormal:H"
+        case .criticalLow: "abnormal:LL"
+        case .criticalHigh: "abnormal:HH"
+        case .abnormal: "abnormal:A"
+        case .criticallyAbnormal: "abnormal:AA"
+        case .belowAbsoluteLow: "abnormal:<"
+        case .aboveAbsoluteHigh: "abnormal:>"
+        case .resultCorrected: "result-status:C"
+        case .resultPreliminary: "result-status:P"
+        }
+    }
+}
+
+extension StatusFlag {
+    /// The flag for an HL7 OBX-8 abnormal flag, if it is one Helsebro keeps.
+    public static func hl7Abnormal(_ code: String) -> StatusFlag? {
+        switch code {
+        case "L": .abnormalLow
+        case "H": .abnormalHigh
+        case "LL": .criticalLow
+        case "HH": .criticalHigh
+        case "A": .abnormal
+        case "AA": .criticallyAbnormal
+        case "<": .belowAbsoluteLow
+        case ">": .aboveAbsoluteHigh
+        default: nil
         }
     }
 }

@@ -128,6 +128,9 @@ extension DecodePlan {
             var reading = Reading(field: .hl7Observation, value: .number(o.value), unit: o.unit, time: o.time)
             reading.metric = Int16(metric)
             reading.record = UInt16(truncatingIfNeeded: o.index)
+            for flag in o.abnormalFlags { if let f = StatusFlag.hl7Abnormal(flag) { reading.status.insert(f) } }
+            if o.resultStatus == "C" { reading.status.insert(.resultCorrected) }
+            if o.resultStatus == "P" { reading.status.insert(.resultPreliminary) }
             let start = out.count
             out.append(reading)
             var unused = 0
