@@ -20,6 +20,7 @@ struct JournalCommand: ParsableCommand {
             let store = try journal.open()
             // Start from what is there now: only new arrivals are shown.
             var (lastReading, lastQuarantine) = try store.latestIDs()
+            var lastAlert = try store.alertEvents(afterID: 0, patient: nil, limit: Int.max).last?.id ?? 0
             let deadline = seconds.map { Date().addingTimeInterval($0) }
             while deadline.map({ Date() < $0 }) ?? true {
                 for s in try store.readings(afterID: lastReading, limit: 1000) {
@@ -34,6 +35,14 @@ struct JournalCommand: ParsableCommand {
                     let notes = status.isEmpty ? "" : "  [" + status.joined(separator: ", ") + "]"
                     print(
                         "reading     \(r.time.rfc3339)  \(r.patient)  \(r.metric) \(value) \(r.unit)  (\(r.device))\(notes)"
+                    )
+                }
+                for a in try store.alertEvents(afterID: lastAlert, patient: nil, limit: 1000) {
+                    lastAlert = a.id
+                    let e = a.event
+                    let threshold = e.threshold.map { " (threshold \($0))" } ?? ""
+                    print(
+                        "ALERT \(e.transition.uppercased()) \(e.time.rfc3339)  \(e.patient)  \(e.metric) \(e.kind) \(e.severity.name): \(e.value) \(e.unit.code)\(threshold)"
                     )
                 }
                 for q in try store.quarantine(afterID: lastQuarantine, limit: 1000) {

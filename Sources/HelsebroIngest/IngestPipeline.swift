@@ -18,6 +18,8 @@ public final class IngestPipeline {
     var pairings: [String: [Pairing]] = [:]
     var loadedAt: Int64?
     var readings: [Reading] = []
+    /// Threshold alerts, evaluated per journalled reading.
+    public var alerts = AlertEngine()
 
     public init(registry: Registry, store: any JournalStore, topicPrefix: String, refreshMilliseconds: Int64 = 2000) {
         self.registry = registry
@@ -144,9 +146,15 @@ public final class IngestPipeline {
                 device: route.device, channel: route.channelText, sequence: nil, payload: m.payload,
                 receivedIfNoDeviceTime: receiveTime)
             : baseIdentity
-        return MessageOutcome(
+        var outcome = MessageOutcome(
             identity: identity, topic: m.topic, device: device.id, payload: m.payload, received: now,
             result: .readings(rows),
             partialQuarantine: partial.map { .init(code: $0.category, reason: $0.description(plan: plan)) })
+        for (r, row) in zip(readings, rows) {
+            guard case .number(let v) = r.value else { continue }
+            outcome.alerts += alerts.evaluate(
+                patient: row.patient, metric: plan.metrics[Int(r.metric)], value: v, at: row.time)
+        }
+        return outcome
     }
 }

@@ -23,6 +23,7 @@ public final class IngestService: @unchecked Sendable {
         self.logger = logger
         let pipeline = IngestPipeline(registry: registry, store: store, topicPrefix: configuration.topicPrefix)
         self.pipeline = pipeline
+        let alertPublisher = AlertPublisher(configuration: configuration, logger: logger)
         var lastCounters: Int64 = 0
         var totals = BatchResult()
         var clientRef: IngestClient?
@@ -34,6 +35,7 @@ public final class IngestService: @unchecked Sendable {
             let now = Timestamp(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000))
             let outcomes = try pipeline.prepare(batch, now: now)
             let result = try store.write(outcomes)
+            if !result.alerts.isEmpty { alertPublisher.publish(result.alerts) }
             totals.readings += result.readings
             totals.quarantined += result.quarantined
             totals.duplicates += result.duplicates
@@ -69,4 +71,39 @@ public final class IngestService: @unchecked Sendable {
     public func stop() { client.stop() }
 
     public var statistics: IngestClient.Statistics { client.statistics }
+}
+
+/// Publishes alert transitions to `{prefix}/alerts/{patientId}` (QoS 1, JSON) after they are committed.
+///
+/// A separate client connection, made on the first alert. If the broker cannot take an alert, the alert is still in
+/// the journal (`helsebro journal follow` and `alert_event`), and the failure is logged without patient data.
+final class AlertPublisher {
+    let configuration: MQTTConfiguration
+    let logger: Logger
+    var publisher: MQTTPublisher?
+
+    init(configuration: MQTTConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    func publish(_ events: [AlertEngine.Event]) {
+        do {
+            if publisher == nil {
+                publisher = try MQTTPublisher(
+                    host: configuration.host, port: configuration.port, clientID: configuration.clientID + "-alerts",
+                    username: configuration.username, password: configuration.password)
+            }
+            for e in events {
+                try publisher?.publish(
+                    topic: "\(configuration.topicPrefix)/alerts/\(e.patient)", payload: Array(e.json.utf8))
+                logger.info(
+                    "alert \(e.transition)",
+                    metadata: ["metric": "\(e.metric)", "kind": "\(e.kind)", "severity": "\(e.severity.name)"])
+            }
+        } catch {
+            logger.warning("alerts could not be published; they are in the journal", metadata: ["error": "\(error)"])
+            publisher = nil
+        }
+    }
 }

@@ -72,6 +72,8 @@ public struct MessageOutcome: Sendable {
     public var result: Result
     /// Parts of a message refused one by one beside its readings (an HL7 OBX that failed), each quarantined.
     public var partialQuarantine: [QuarantinedPart]
+    /// Alert transitions the message's readings caused; written with them, published after commit.
+    public var alerts: [AlertEngine.Event] = []
 
     public struct QuarantinedPart: Sendable, Equatable {
         public var code: String
@@ -125,8 +127,16 @@ public struct JournalStatistics: Sendable, Equatable {
 
 /// What a batch write did.
 public struct BatchResult: Sendable, Equatable {
+    /// Alert transitions written (those of duplicate messages are not).
+    public var alerts: [AlertEngine.Event] = []
     public var readings = 0
     public var quarantined = 0
     public var duplicates = 0
     public init() {}
+}
+
+/// An alert transition as stored.
+public struct StoredAlertEvent: Sendable, Equatable {
+    public var id: Int64
+    public var event: AlertEngine.Event
 }

@@ -17,6 +17,8 @@ public protocol JournalStore: Sendable {
     func quarantine(since: Timestamp?) throws(JournalError) -> [QuarantineRecord]
     /// Readings of every patient with an id above `afterID`, in id order (what arrived since the last look).
     func readings(afterID: Int64, limit: Int) throws(JournalError) -> [StoredReading]
+    /// Alert transitions with an id above `afterID`, optionally of one patient, in id order.
+    func alertEvents(afterID: Int64, patient: String?, limit: Int) throws(JournalError) -> [StoredAlertEvent]
     /// The highest reading and quarantine ids so far (0 when empty).
     func latestIDs() throws(JournalError) -> (reading: Int64, quarantine: Int64)
     /// Quarantined messages with an id above `afterID`, in id order.

@@ -74,6 +74,27 @@ public final class SQLiteJournal: JournalStore {
                     CREATE TABLE counter (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
                     """)
         }
+        migrator.registerMigration("v2: alert events") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE alert_event (
+                        id INTEGER PRIMARY KEY,
+                        patient TEXT NOT NULL,
+                        metric TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        severity TEXT NOT NULL,
+                        transition TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        mantissa INTEGER NOT NULL,
+                        exponent INTEGER NOT NULL,
+                        unit TEXT NOT NULL,
+                        threshold_mantissa INTEGER,
+                        threshold_exponent INTEGER,
+                        time_us INTEGER NOT NULL,
+                        message TEXT NOT NULL REFERENCES message(identity));
+                    CREATE INDEX alert_event_patient ON alert_event(patient, id);
+                    """)
+        }
         return migrator
     }
 
@@ -189,6 +210,11 @@ public final class SQLiteJournal: JournalStore {
                         INSERT INTO quarantine (topic, device, code, reason, payload, received_us, message)
                         VALUES (?, ?, ?, ?, ?, ?, ?)
                         """)
+                let alert = try db.cachedStatement(
+                    sql: """
+                        INSERT INTO alert_event (patient, metric, kind, severity, transition, state, mantissa, exponent, unit,
+                            threshold_mantissa, threshold_exponent, time_us, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """)
                 for outcome in batch {
                     let isQuarantine: Bool
                     if case .quarantine = outcome.result { isQuarantine = true } else { isQuarantine = false }
@@ -212,6 +238,15 @@ public final class SQLiteJournal: JournalStore {
                             ])
                         }
                         result.readings += rows.count
+                        for e in outcome.alerts {
+                            try alert.execute(arguments: [
+                                e.patient, e.metric, e.kind, e.severity.name, e.transition, e.state, e.value.mantissa,
+                                Int(e.value.exponent), e.unit.code, e.threshold?.mantissa,
+                                e.threshold.map { Int($0.exponent) },
+                                e.time.microseconds, outcome.identity,
+                            ])
+                            result.alerts.append(e)
+                        }
                         for part in outcome.partialQuarantine {
                             try quarantine.execute(arguments: [
                                 outcome.topic, outcome.device, part.code, part.reason, Data(outcome.payload),
@@ -294,6 +329,32 @@ public final class SQLiteJournal: JournalStore {
                     db, sql: "SELECT * FROM reading WHERE id > ? ORDER BY id LIMIT ?", arguments: [afterID, limit]
                 )
                 .map(Self.storedReading)
+            }
+        }
+    }
+
+    public func alertEvents(afterID: Int64, patient: String?, limit: Int) throws(JournalError) -> [StoredAlertEvent] {
+        try run("reading alerts") {
+            try pool.read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: "SELECT * FROM alert_event WHERE id > ? AND (? IS NULL OR patient = ?) ORDER BY id LIMIT ?",
+                    arguments: [afterID, patient, patient, limit]
+                ).map { row in
+                    let threshold: DecimalValue? = (row["threshold_mantissa"] as Int64?).map {
+                        DecimalValue(mantissa: $0, exponent: Int8(row["threshold_exponent"] as Int))
+                    }
+                    let severity: String = row["severity"]
+                    return StoredAlertEvent(
+                        id: row["id"],
+                        event: AlertEngine.Event(
+                            patient: row["patient"], metric: row["metric"], kind: row["kind"],
+                            severity: severity == "critical" ? .critical : .warning, transition: row["transition"],
+                            state: row["state"],
+                            value: DecimalValue(mantissa: row["mantissa"], exponent: Int8(row["exponent"] as Int)),
+                            unit: UCUMUnit(code: row["unit"]) ?? .none, threshold: threshold,
+                            time: Timestamp(microseconds: row["time_us"])))
+                }
             }
         }
     }

@@ -273,6 +273,68 @@ struct IngestIntegrationTests {
         #expect(try journal.quarantine(since: nil).map(\.code) == ["decode"])
     }
 
+    @Test("an abnormal reading raises an alert on the alerts topic; readings back in range resolve it")
+    func alerts() throws {
+        let broker = try TestBroker()
+        let (path, journal) = try makeJournal(broker.directory, devices: Self.devices)
+        let serve = try ServeProcess(broker: broker, journal: path)
+        defer { serve.stop() }
+        try serve.waitUntilSubscribed()
+        // An independent client (mosquitto_sub) listens on the alerts topic.
+        let sub = Process()
+        // stdbuf: mosquitto_sub's stdout is a file here, which it would otherwise buffer until it exits.
+        sub.executableURL = URL(fileURLWithPath: "/usr/bin/stdbuf")
+        sub.arguments = [
+            "-oL", "/usr/bin/mosquitto_sub", "-p", String(broker.port), "-t", "helsebro/v1/alerts/#", "-q", "1", "-C",
+            "2",
+            "-W", "60", "-v", "-d",
+        ]
+        let outPath = broker.directory + "/alerts.out"
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        sub.standardOutput = FileHandle(forWritingAtPath: outPath)
+        try sub.run()
+        defer { if sub.isRunning { sub.terminate() } }
+        // -d prints the SUBACK: publish only once the listener is subscribed.
+        try waitUntil(20, "mosquitto_sub to subscribe") {
+            String(decoding: FileManager.default.contents(atPath: outPath) ?? Data(), as: UTF8.self).contains("SUBACK")
+        }
+        let pub = try broker.publisher()
+        defer { pub.close() }
+        let base = now().seconds - 300
+        try pub.publish(
+            topic: "helsebro/v1/devices/cuff-1/gatt/2a35",
+            payload: bloodPressure(232, 95, 140, at: Timestamp(seconds: base)))
+        try pub.publish(
+            topic: "helsebro/v1/devices/cuff-1/gatt/2a35",
+            payload: bloodPressure(130, 85, 100, at: Timestamp(seconds: base + 60)))
+        try pub.publish(
+            topic: "helsebro/v1/devices/cuff-1/gatt/2a35",
+            payload: bloodPressure(128, 84, 99, at: Timestamp(seconds: base + 120)))
+        #expect(pub.flush())
+        sub.waitUntilExit()
+        let lines = String(decoding: FileManager.default.contents(atPath: outPath) ?? Data(), as: UTF8.self)
+            .split(separator: "\n").filter { $0.hasPrefix("helsebro/v1/alerts/") }
+        #expect(lines.count == 2)
+        func json(_ line: Substring) -> [String: Any]? {
+            guard let space = line.firstIndex(of: " ") else { return nil }
+            #expect(line[..<space] == "helsebro/v1/alerts/patient-a")
+            return try? JSONSerialization.jsonObject(with: Data(line[line.index(after: space)...].utf8))
+                as? [String: Any]
+        }
+        let raised = try #require(lines.first.flatMap(json))
+        #expect(raised["metric"] as? String == "systolic" && raised["kind"] as? String == "threshold-high")
+        #expect(raised["severity"] as? String == "critical" && raised["transition"] as? String == "raised")
+        #expect(
+            raised["value"] as? Int == 232 && raised["threshold"] as? Int == 220 && raised["state"] as? String == "open"
+        )
+        let resolved = try #require(lines.last.flatMap(json))
+        #expect(resolved["transition"] as? String == "resolved" && resolved["state"] as? String == "resolved")
+        #expect(
+            try journal.alertEvents(afterID: 0, patient: "patient-a", limit: 10).map(\.event.transition) == [
+                "raised", "resolved",
+            ])
+    }
+
     @Test("MQTT 3.1.1: the same service without user properties")
     func mqtt311() throws {
         let broker = try TestBroker()
