@@ -111,15 +111,7 @@ struct DecodeCommand: ParsableCommand {
     }
 
     func options(_ quirks: FirmwareQuirks?) -> GattOptions {
-        var o = GattOptions()
-        if let q = quirks {
-            o.clock = q.clock
-            o.vendorTrailingBytes = q.vendorTrailingBytes
-            o.cgmE2ECRC = q.cgmE2ECRC
-            if let actual = q.actualUnit, case .gatt(let c)? = Channel(channel), let units = c.unitFlagUnits {
-                o.forcedUnitFlag = actual == units.set
-            }
-        }
+        var o = GattOptions(quirks: quirks, channel: Channel(channel)!)
         o.cgmSessionStart = sessionStart.flatMap(Timestamp.init(rfc3339:))
         return o
     }

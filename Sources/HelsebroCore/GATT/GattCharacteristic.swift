@@ -58,4 +58,18 @@ public struct GattOptions: Hashable, Sendable {
     public var clock: DeviceClock = .utc
 
     public init() {}
+
+    /// The options a firmware's quirks call for on `channel`. A declared actual unit sets the unit flag only when it is
+    /// one of the two units the characteristic can announce (`DecodePlan.compile` reports the other case).
+    public init(quirks: FirmwareQuirks?, channel: Channel) {
+        guard let q = quirks else { return }
+        clock = q.clock
+        vendorTrailingBytes = q.vendorTrailingBytes
+        cgmE2ECRC = q.cgmE2ECRC
+        if let actual = q.actualUnit, case .gatt(let c) = channel, let units = c.unitFlagUnits,
+            actual == units.clear || actual == units.set
+        {
+            forcedUnitFlag = actual == units.set
+        }
+    }
 }

@@ -85,22 +85,17 @@ public final class DecodePlan: Sendable {
         }
         var plans: [ChannelPlan] = []
         for channel in profile.channels {
-            var options = GattOptions()
-            if let q = firmware?.quirks {
-                options.clock = q.clock
-                options.vendorTrailingBytes = q.vendorTrailingBytes
-                options.cgmE2ECRC = q.cgmE2ECRC
-                if let actual = q.actualUnit, case .gatt(let c) = channel {
-                    if let units = c.unitFlagUnits, actual == units.clear || actual == units.set {
-                        options.forcedUnitFlag = actual == units.set
-                    } else {
-                        problems.append(
-                            Problem(
-                                inFirmwareSpec: true, field: "quirks.unit-flag.actual-unit",
-                                message: "'\(actual.code)' is not a unit \(channel.name) can announce"))
-                    }
+            let options = GattOptions(quirks: firmware?.quirks, channel: channel)
+            if let firmware {
+                if let actual = firmware.quirks.actualUnit, case .gatt(let c) = channel,
+                    !(c.unitFlagUnits.map { actual == $0.clear || actual == $0.set } ?? false)
+                {
+                    problems.append(
+                        Problem(
+                            inFirmwareSpec: true, field: "quirks.unit-flag.actual-unit",
+                            message: "'\(actual.code)' is not a unit \(channel.name) can announce"))
                 }
-                if let firmware, firmware.family != channel.family {
+                if firmware.family != channel.family {
                     problems.append(
                         Problem(
                             inFirmwareSpec: true, field: "payload",
