@@ -20,7 +20,7 @@ struct DecodeReport {
         readings.map { r in
             Row(
                 metric: r.field.name, loinc: r.field.defaultCodes.loinc, mdc: r.mdc == 0 ? nil : r.mdc, value: r.value,
-                unit: r.unit.code, time: r.time, status: statusList(r))
+                unit: r.unit.code, time: r.time, status: r.statusNames)
         }
     }
 
@@ -53,8 +53,6 @@ struct DecodeReport {
         }
     }
 
-    static func statusList(_ r: Reading) -> [String] { r.statusNames }
-
     var json: String {
         var out = "{\"readings\": ["
         for (i, row) in rows.enumerated() {
@@ -79,29 +77,5 @@ struct DecodeReport {
         out += "], \"rejected\": "
         out += rejection.map { "{\"reason\": " + JSONText.string($0) + "}" } ?? "null"
         return out + "}"
-    }
-}
-
-/// JSON string literals, escaped per RFC 8259 §7.
-enum JSONText {
-    static func string(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let h = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
     }
 }

@@ -113,24 +113,10 @@ public struct AlertEngine: Sendable {
 extension AlertEngine.Event {
     /// The JSON published on `helsebro/v1/alerts/{patientId}`.
     public var json: String {
-        func text(_ s: String) -> String { "\"" + s.replacingQuotes + "\"" }
+        let text = JSONText.string
         return "{\"patient\": \(text(patient)), \"metric\": \(text(metric)), \"kind\": \(text(kind)), "
             + "\"severity\": \(text(severity.name)), \"value\": \(value), \"unit\": \(text(unit.code)), "
             + "\"threshold\": \(threshold.map { "\($0)" } ?? "null"), \"time\": \(text(time.rfc3339)), "
             + "\"transition\": \(text(transition)), \"state\": \(text(state))}"
-    }
-}
-
-extension String {
-    var replacingQuotes: String {
-        var out = ""
-        for c in unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            default: if c.value < 0x20 { out += " " } else { out.unicodeScalars.append(c) }
-            }
-        }
-        return out
     }
 }
