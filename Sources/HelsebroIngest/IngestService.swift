@@ -25,7 +25,6 @@ public final class IngestService: @unchecked Sendable {
         self.pipeline = pipeline
         let alertPublisher = AlertPublisher(configuration: configuration, logger: logger)
         var lastCounters: Int64 = 0
-        var totals = BatchResult()
         var clientRef: IngestClient?
         // Fault injection for the acknowledgement test: exit after a batch was received and before it is committed.
         // A message then survives only if its PUBACK was still unsent (reference/libmosquitto.md §1.3).
@@ -36,9 +35,6 @@ public final class IngestService: @unchecked Sendable {
             let outcomes = try pipeline.prepare(batch, now: now)
             let result = try store.write(outcomes)
             if !result.alerts.isEmpty { alertPublisher.publish(result.alerts) }
-            totals.readings += result.readings
-            totals.quarantined += result.quarantined
-            totals.duplicates += result.duplicates
             logger.debug(
                 "batch committed",
                 metadata: [
