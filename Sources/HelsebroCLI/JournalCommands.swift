@@ -19,8 +19,7 @@ struct JournalCommand: ParsableCommand {
         func run() throws {
             let store = try journal.open()
             // Start from what is there now: only new arrivals are shown.
-            var (lastReading, lastQuarantine) = try store.latestIDs()
-            var lastAlert = try store.alertEvents(afterID: 0, patient: nil, limit: Int.max).last?.id ?? 0
+            var (lastReading, lastQuarantine, lastAlert) = try store.latestIDs()
             let deadline = seconds.map { Date().addingTimeInterval($0) }
             while deadline.map({ Date() < $0 }) ?? true {
                 for s in try store.readings(afterID: lastReading, limit: 1000) {

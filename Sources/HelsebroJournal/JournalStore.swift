@@ -19,8 +19,8 @@ public protocol JournalStore: Sendable {
     func readings(afterID: Int64, limit: Int) throws(JournalError) -> [StoredReading]
     /// Alert transitions with an id above `afterID`, optionally of one patient, in id order.
     func alertEvents(afterID: Int64, patient: String?, limit: Int) throws(JournalError) -> [StoredAlertEvent]
-    /// The highest reading and quarantine ids so far (0 when empty).
-    func latestIDs() throws(JournalError) -> (reading: Int64, quarantine: Int64)
+    /// The highest reading, quarantine and alert-event ids so far (0 when empty).
+    func latestIDs() throws(JournalError) -> (reading: Int64, quarantine: Int64, alert: Int64)
     /// Quarantined messages with an id above `afterID`, in id order.
     func quarantine(afterID: Int64, limit: Int) throws(JournalError) -> [QuarantineRecord]
     func statistics() throws(JournalError) -> JournalStatistics

@@ -359,13 +359,13 @@ public final class SQLiteJournal: JournalStore {
         }
     }
 
-    public func latestIDs() throws(JournalError) -> (reading: Int64, quarantine: Int64) {
+    public func latestIDs() throws(JournalError) -> (reading: Int64, quarantine: Int64, alert: Int64) {
         try run("reading the journal") {
             try pool.read { db in
-                (
-                    try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM reading") ?? 0,
-                    try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM quarantine") ?? 0
-                )
+                func max(_ table: String) throws -> Int64 {
+                    try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM \(table)") ?? 0
+                }
+                return (try max("reading"), try max("quarantine"), try max("alert_event"))
             }
         }
     }
