@@ -11,7 +11,8 @@ public struct HelsebroCommand: ParsableCommand {
         abstract: "Medical-device telemetry: decode, validate and journal readings.",
         subcommands: [
             ServeCommand.self, DecodeCommand.self, ProfileCommand.self, PatientCommand.self, DeviceCommand.self,
-            JournalCommand.self, QuarantineCommand.self, StatsCommand.self, BenchCommand.self, VersionCommand.self,
+            JournalCommand.self, QuarantineCommand.self, StatsCommand.self, AlertsCommand.self, RulesCommand.self,
+            ObserveCommand.self, SummaryCommand.self, BenchCommand.self, VersionCommand.self,
         ]
     )
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import HelsebroConfig
+import HelsebroCore
 import HelsebroIngest
 import HelsebroJournal
 import HelsebroMQTT
@@ -27,6 +28,11 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Most messages committed in one transaction (default 1000).") var maxBatch: Int?
     @Flag(help: "Speak MQTT 3.1.1 only.") var mqtt311 = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error (default info).") var logLevel: String?
+    @Option(help: "Escalate an alert not acknowledged within this time (default 15m).")
+    var escalateAfter = DurationArgument(argument: "15m")!
+    @Option(help: "NEWS2 uses vital signs no older than this (default 60m).")
+    var news2Window = DurationArgument(argument: "60m")!
+    @Flag(help: "Do not write the daily summaries after midnight.") var noSummaries = false
 
     /// The settings after options, environment, configuration file and defaults.
     struct Settings {
@@ -88,8 +94,12 @@ struct ServeCommand: ParsableCommand {
                 metadata: ["issues": "\(registry.issues.count)"])
         }
         let store = try journal.open()
-        let service = IngestService(
-            configuration: mqtt, store: store, registry: registry, maxBatch: settings.maxBatch, logger: logger)
+        var alertSettings = AlertEngine.Settings()
+        alertSettings.escalateAfterSeconds = escalateAfter.seconds
+        alertSettings.news2WindowSeconds = news2Window.seconds
+        let service = try IngestService(
+            configuration: mqtt, store: store, registry: registry, maxBatch: settings.maxBatch,
+            alertSettings: alertSettings, scheduledSummaries: !noSummaries, logger: logger)
         // A parent may have started us with these blocked (Foundation's Process from a Dispatch thread does):
         // unblock them, or Ctrl-C and SIGTERM would never reach the service.
         var unblock = sigset_t()

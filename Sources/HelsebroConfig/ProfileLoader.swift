@@ -5,11 +5,15 @@ import Yams
 enum ProfileLoader {
     static let topFields: Set<String> = [
         "id", "model", "manufacturer", "version", "setting", "channels", "firmware", "metrics", "ignore", "notes",
+        "expect-every", "status-alerts",
     ]
     static let metricFields: Set<String> = [
         "key", "source", "loinc", "mdc", "unit", "decimals", "plausible", "alerts", "notes",
     ]
-    static let alertFields: Set<String> = ["low", "high", "critical-low", "critical-high", "duration", "repeat"]
+    static let alertFields: Set<String> = [
+        "low", "high", "critical-low", "critical-high", "duration", "repeat", "rise", "fall",
+    ]
+    static let rateFields: Set<String> = ["by", "within"]
 
     struct Loaded {
         var profile: DeviceProfile?
@@ -63,6 +67,18 @@ enum ProfileLoader {
             }
             ignored.append(text.hasPrefix("senml:") ? String(text.dropFirst(6)) : text)
         }
+        let expectEvery = doc.duration(top, "expect-every", "")
+        var statusAlerts: [StatusFlag] = []
+        for (i, node) in (doc.list(top, "status-alerts", "", required: false) ?? []).enumerated() {
+            guard let text = node.string, let flag = StatusFlag.allCases.first(where: { $0.name == text }) else {
+                doc.issue(
+                    "status-alerts[\(i)]", node,
+                    "unknown status flag '\(node.string ?? "")'; use a name 'helsebro decode' prints, such as device-battery-low or cuff-too-loose"
+                )
+                continue
+            }
+            statusAlerts.append(flag)
+        }
         var metrics: [MetricDefinition] = []
         let metricNodes = doc.list(top, "metrics", "") ?? []
         if top["metrics"] != nil && metricNodes.isEmpty {
@@ -84,7 +100,8 @@ enum ProfileLoader {
         }
         let profile = DeviceProfile(
             id: id, model: model, manufacturer: manufacturer, version: version, setting: setting, channels: channels,
-            firmware: firmware, metrics: metrics, ignoredSources: ignored)
+            firmware: firmware, metrics: metrics, ignoredSources: ignored, expectEverySeconds: expectEvery,
+            statusAlerts: statusAlerts)
         return Loaded(profile: profile, document: doc)
     }
 
@@ -157,6 +174,8 @@ enum ProfileLoader {
                 alerts.criticalHigh = doc.decimal(a, "critical-high", ap, required: false)?.value
                 alerts.durationSeconds = doc.duration(a, "duration", ap)
                 alerts.repeatCount = doc.integer(a, "repeat", ap, required: false, range: 2...100)
+                alerts.rise = rate(a, "rise", ap, &doc)
+                alerts.fall = rate(a, "fall", ap, &doc)
                 checkThresholds(alerts, a, ap, plausible, &doc)
             }
         }
@@ -165,6 +184,21 @@ enum ProfileLoader {
         return MetricDefinition(
             key: key, source: source, loinc: loinc, mdc: mdc, unit: unit, decimals: decimals, plausible: plausible,
             alerts: alerts)
+    }
+
+    /// `rise: {by: 2, within: 3d}`: a change of at least `by` (positive) within a duration.
+    static func rate(_ m: [String: Node], _ key: String, _ path: String, _ doc: inout YAMLDocument) -> RateRule? {
+        guard let node = m[key], let r = doc.mapping(node, path + "." + key, allowed: rateFields) else { return nil }
+        let p = path + "." + key
+        let by = doc.decimal(r, "by", p)
+        let within = doc.duration(r, "within", p)
+        if r["within"] == nil { doc.issue(at: p + ".within", fallback: p, "required field is missing") }
+        guard let by, let within else { return nil }
+        guard by.value.double > 0 else {
+            doc.issue(p + ".by", r["by"], "must be above 0 (the size of the change, whichever way)")
+            return nil
+        }
+        return RateRule(by: by.value, withinSeconds: Int64(within))
     }
 
     /// Thresholds must be ordered critical-low ≤ low < high ≤ critical-high and lie within the plausible range,
@@ -177,7 +211,7 @@ enum ProfileLoader {
             ("critical-low", a.criticalLow), ("low", a.low), ("high", a.high), ("critical-high", a.criticalHigh),
         ]
         let present = ordered.compactMap { name, v in v.map { (name, $0) } }
-        if present.isEmpty {
+        if present.isEmpty && a.rise == nil && a.fall == nil {
             doc.issue(path, nodes.values.first, "give at least one threshold (low, high, critical-low, critical-high)")
         }
         for (i, (name, v)) in present.enumerated() where i > 0 {

@@ -153,13 +153,15 @@ struct YAMLDocument {
         return id
     }
 
-    /// A duration such as `90s`, `15m`, `2h`.
+    /// A duration such as `90s`, `15m`, `2h`, `3d`.
     mutating func duration(_ m: [String: Node], _ key: String, _ path: String) -> Int? {
         guard let text = string(m, key, path, required: false) else { return nil }
         let unit = text.last
-        let factor: Int? = unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : nil
+        let factor: Int? = unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : unit == "d" ? 86_400 : nil
         guard let factor, let n = Int(text.dropLast()), n > 0 else {
-            issue(path + "." + key, m[key], "expected a positive duration like 90s, 15m or 2h, got '\(text)'")
+            issue(
+                path.isEmpty ? key : path + "." + key, m[key],
+                "expected a positive duration like 90s, 15m, 2h or 3d, got '\(text)'")
             return nil
         }
         return n * factor

@@ -18,21 +18,93 @@ public final class IngestPipeline {
     var pairings: [String: [Pairing]] = [:]
     var loadedAt: Int64?
     var readings: [Reading] = []
-    /// Threshold alerts, evaluated per journalled reading.
-    public var alerts = AlertEngine()
+    /// Decision support, evaluated per journalled reading and on every `tick`.
+    public var alerts: AlertEngine
+    /// Clinicians' thresholds in force, by patient and metric.
+    var overrides: [String: [String: [ThresholdOverride]]] = [:]
+    /// When each device was last heard from (receive time), for missing-data rules.
+    var lastSeen: [String: Timestamp] = [:]
+    let startedAt: Timestamp
+    var observationCursor: Int64 = 0
+    var alertEventCursor: Int64 = 0
 
-    public init(registry: Registry, store: any JournalStore, topicPrefix: String, refreshMilliseconds: Int64 = 2000) {
+    /// Restores the journal's open alerts and clinicians' observations into the engine.
+    public init(
+        registry: Registry, store: any JournalStore, topicPrefix: String, refreshMilliseconds: Int64 = 2000,
+        alertSettings: AlertEngine.Settings = AlertEngine.Settings(), now: Timestamp
+    ) throws(JournalError) {
         self.registry = registry
         self.store = store
         self.topicPrefix = topicPrefix
         self.refreshMilliseconds = refreshMilliseconds
+        self.startedAt = now
+        alerts = AlertEngine(settings: alertSettings)
         readings.reserveCapacity(256)
+        alerts.restore(try store.alerts(patient: nil, states: ["open", "acknowledged", "snoozed"], limit: Int.max))
+        alertEventCursor = try store.latestIDs().alert
+        _ = try applyObservations(now: now)
     }
 
     func reload() throws(JournalError) {
         devices = Dictionary(try store.devices().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         pairings = Dictionary(grouping: try store.pairings(), by: \.device)
+        overrides = [:]
+        for o in try store.overrides(patient: nil) {
+            overrides[o.patient, default: [:]][o.metric, default: []].append(o)
+        }
         loadedAt = IngestClient.nowMilliseconds()
+    }
+
+    /// What a tick produced: transitions to record and publish, and clinicians' transitions (already in the journal)
+    /// to publish.
+    public struct TickResult: Sendable {
+        public var toRecord: [AlertEngine.Event] = []
+        public var toPublish: [AlertEngine.Event] = []
+    }
+
+    /// Advances decision support to `now`: clinicians' observations (NEWS2), acknowledgements and snoozes made with
+    /// `helsebro alerts`, escalations, snoozes ending, and devices silent for longer than their profile expects.
+    public func tick(now: Timestamp) throws(JournalError) -> TickResult {
+        if loadedAt.map({ IngestClient.nowMilliseconds() - $0 > refreshMilliseconds }) ?? true { try reload() }
+        var result = TickResult()
+        result.toRecord += try applyObservations(now: now)
+        let recent = try store.alertEvents(afterID: alertEventCursor, patient: nil, limit: 10_000)
+        for stored in recent {
+            alertEventCursor = stored.id
+            let e = stored.event
+            guard e.actor != AlertEngine.system else { continue }
+            switch e.transition {
+            case "acknowledged": alerts.acknowledge(e.key, severity: e.severity, by: e.actor, at: e.time)
+            case "snoozed": if let until = e.until { alerts.snooze(e.key, until: until, at: e.time) }
+            default: break
+            }
+            result.toPublish.append(e)
+        }
+        result.toRecord += alerts.tick(now)
+        for (id, device) in devices {
+            guard
+                let expected = (try? registry.plan(profile: device.profile, firmware: device.firmware))?.profile
+                    .expectEverySeconds,
+                let pairing = pairings[id]?.last(where: { $0.covers(now) })
+            else { continue }
+            let last = lastSeen[id] ?? max(startedAt, pairing.from)
+            result.toRecord += alerts.silence(
+                patient: pairing.patient, device: id, lastSeen: last, expectedSeconds: Int64(expected), now: now)
+        }
+        return result
+    }
+
+    /// Feeds observations recorded since the last look to NEWS2; returns the alert transitions they cause.
+    func applyObservations(now: Timestamp) throws(JournalError) -> [AlertEngine.Event] {
+        var events: [AlertEngine.Event] = []
+        for stored in try store.observations(afterID: observationCursor) {
+            observationCursor = stored.id
+            let o = stored.observation
+            alerts.recordObservation(
+                patient: o.patient, consciousness: o.consciousness, onOxygen: o.onOxygen, scale: o.scale, at: o.time)
+            events += alerts.evaluateNEWS2(patient: o.patient, now: max(now, o.time))
+        }
+        return events
     }
 
     /// Prepares one batch; `now` is Helsebro's receive time for all of it.
@@ -150,11 +222,43 @@ public final class IngestPipeline {
             identity: identity, topic: m.topic, device: device.id, payload: m.payload, received: now,
             result: .readings(rows),
             partialQuarantine: partial.map { .init(code: $0.category, reason: $0.description(plan: plan)) })
-        for (r, row) in zip(readings, rows) {
-            guard case .number(let v) = r.value else { continue }
-            outcome.alerts += alerts.evaluate(
-                patient: row.patient, metric: plan.metrics[Int(r.metric)], value: v, at: row.time)
-        }
+        evaluateAlerts(rows, plan: plan, device: device.id, received: now, into: &outcome.alerts)
         return outcome
+    }
+
+    /// Decision support for one message's readings: each metric's rules with the patient's thresholds at the
+    /// reading's local time of day, NEWS2 when a vital sign arrived, the device's status flags, and its silence ended.
+    func evaluateAlerts(
+        _ rows: [JournalReading], plan: DecodePlan, device: String, received: Timestamp,
+        into events: inout [AlertEngine.Event]
+    ) {
+        lastSeen[device] = received
+        guard let patient = rows.first?.patient else { return }
+        var status = StatusSet()
+        var news2At: Timestamp?
+        for (r, row) in zip(readings, rows) {
+            status.formUnion(r.status)
+            guard case .number(let v) = r.value else { continue }
+            let metric = plan.metrics[Int(r.metric)]
+            var thresholds = metric.alerts
+            if let o = overrides[row.patient]?[metric.key] {
+                thresholds = thresholds.effective(o, minuteOfDay: DeviceClock.oslo.minuteOfDay(row.time))
+            }
+            events += alerts.evaluate(
+                patient: row.patient, metric: metric, thresholds: thresholds, value: v, at: row.time)
+            if let p = News2Parameter(loinc: metric.loinc) {
+                alerts.recordVital(p, patient: row.patient, value: v.double, at: row.time)
+                news2At = max(news2At ?? row.time, row.time)
+            }
+        }
+        if let news2At { events += alerts.evaluateNEWS2(patient: patient, now: news2At) }
+        if !plan.profile.statusAlerts.isEmpty {
+            events += alerts.deviceStatus(
+                patient: patient, device: device, status: status, watched: plan.profile.statusAlerts, at: received)
+        }
+        if let expected = plan.profile.expectEverySeconds {
+            events += alerts.silence(
+                patient: patient, device: device, lastSeen: received, expectedSeconds: Int64(expected), now: received)
+        }
     }
 }

@@ -17,21 +17,35 @@ public final class IngestService: @unchecked Sendable {
 
     public init(
         configuration: MQTTConfiguration, store: any JournalStore, registry: Registry, maxBatch: Int = 1000,
-        logger: Logger
-    ) {
+        alertSettings: AlertEngine.Settings = AlertEngine.Settings(), scheduledSummaries: Bool = true, logger: Logger
+    ) throws(JournalError) {
         self.store = store
         self.logger = logger
-        let pipeline = IngestPipeline(registry: registry, store: store, topicPrefix: configuration.topicPrefix)
+        let pipeline = try IngestPipeline(
+            registry: registry, store: store, topicPrefix: configuration.topicPrefix, alertSettings: alertSettings,
+            now: Self.now())
         self.pipeline = pipeline
         let alertPublisher = AlertPublisher(configuration: configuration, logger: logger)
+        let summaries = scheduledSummaries ? SummarySchedule(store: store, registry: registry, logger: logger) : nil
+        let tick = {
+            let now = Self.now()
+            do {
+                let t = try pipeline.tick(now: now)
+                let recorded = try store.recordAlertEvents(t.toRecord)
+                alertPublisher.publish(t.toPublish + recorded)
+            } catch {
+                logger.error("alert tick failed; it is tried again in a second", metadata: ["error": "\(error)"])
+            }
+            summaries?.tick(now: now)
+        }
         var lastCounters: Int64 = 0
         var clientRef: IngestClient?
         // Fault injection for the acknowledgement test: exit after a batch was received and before it is committed.
         // A message then survives only if its PUBACK was still unsent (reference/libmosquitto.md §1.3).
         let exitBeforeCommit = ProcessInfo.processInfo.environment["HELSEBRO_FAULT_INJECTION"] == "exit-before-commit"
-        client = IngestClient(configuration: configuration, maxBatch: maxBatch, logger: logger) { batch in
+        client = IngestClient(configuration: configuration, maxBatch: maxBatch, logger: logger, tick: tick) { batch in
             if exitBeforeCommit { _exit(70) }
-            let now = Timestamp(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000))
+            let now = Self.now()
             let outcomes = try pipeline.prepare(batch, now: now)
             let result = try store.write(outcomes)
             if !result.alerts.isEmpty { alertPublisher.publish(result.alerts) }
@@ -66,6 +80,8 @@ public final class IngestService: @unchecked Sendable {
 
     public func stop() { client.stop() }
 
+    static func now() -> Timestamp { Timestamp(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000)) }
+
     public var statistics: IngestClient.Statistics { client.statistics }
 }
 
@@ -84,6 +100,7 @@ final class AlertPublisher {
     }
 
     func publish(_ events: [AlertEngine.Event]) {
+        guard !events.isEmpty else { return }
         do {
             if publisher == nil {
                 publisher = try MQTTPublisher(

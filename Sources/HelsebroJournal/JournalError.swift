@@ -1,12 +1,14 @@
 /// The journal module's error. `description` is safe to log: no SQL arguments, no patient data.
 public struct JournalError: Error, CustomStringConvertible, Sendable {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        enum Base: Hashable, Sendable { case cannotOpen, notFound, alreadyExists, invalidArgument, storage }
+        enum Base: Hashable, Sendable { case cannotOpen, notFound, alreadyExists, invalidArgument, conflict, storage }
         let base: Base
         public static let cannotOpen = Code(base: .cannotOpen)
         public static let notFound = Code(base: .notFound)
         public static let alreadyExists = Code(base: .alreadyExists)
         public static let invalidArgument = Code(base: .invalidArgument)
+        /// The request does not fit the record's current state (acknowledging a resolved alert).
+        public static let conflict = Code(base: .conflict)
         public static let storage = Code(base: .storage)
         public var description: String { "\(base)" }
     }

@@ -140,3 +140,51 @@ public struct StoredAlertEvent: Sendable, Equatable {
     public var id: Int64
     public var event: AlertEngine.Event
 }
+
+/// A clinician's observation for NEWS2: consciousness (ACVPU), air or supplemental oxygen, and the SpO2 scale chosen
+/// for the patient.
+public struct ClinicalObservation: Sendable, Equatable {
+    public var patient: String
+    public var consciousness: News2Score.Consciousness?
+    public var onOxygen: Bool?
+    public var scale: News2Score.SpO2Scale?
+    public var by: String
+    public var time: Timestamp
+
+    public init(
+        patient: String, consciousness: News2Score.Consciousness?, onOxygen: Bool?, scale: News2Score.SpO2Scale?,
+        by: String, time: Timestamp
+    ) {
+        self.patient = patient
+        self.consciousness = consciousness
+        self.onOxygen = onOxygen
+        self.scale = scale
+        self.by = by
+        self.time = time
+    }
+}
+
+public struct StoredObservation: Sendable, Equatable {
+    public var id: Int64
+    public var observation: ClinicalObservation
+}
+
+/// A summary of one patient's metric over a period, as JSON, with the codes FHIR will carry.
+public struct SummaryRecord: Sendable, Equatable {
+    public var patient: String
+    public var metric: String
+    /// `daily`, `cgm` or `home-bp`.
+    public var kind: String
+    public var start: Timestamp
+    public var end: Timestamp
+    public var body: String
+
+    public init(patient: String, metric: String, kind: String, start: Timestamp, end: Timestamp, body: String) {
+        self.patient = patient
+        self.metric = metric
+        self.kind = kind
+        self.start = start
+        self.end = end
+        self.body = body
+    }
+}

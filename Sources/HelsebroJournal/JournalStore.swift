@@ -26,4 +26,43 @@ public protocol JournalStore: Sendable {
     func statistics() throws(JournalError) -> JournalStatistics
     /// Sets an operational counter (queue depth, backpressure pauses) that `statistics` reports.
     func setCounters(_ counters: [String: Int]) throws(JournalError)
+
+    // MARK: Alerts
+
+    /// Writes alert transitions that no message caused (escalations, snoozes ending, missing data) in one
+    /// transaction; returns them with their alert ids.
+    func recordAlertEvents(_ events: [AlertEngine.Event]) throws(JournalError) -> [AlertEngine.Event]
+    /// Alerts, newest first, optionally of one patient and in some states (`open`, `acknowledged`, `snoozed`,
+    /// `resolved`).
+    func alerts(patient: String?, states: [String]?, limit: Int) throws(JournalError) -> [AlertRecord]
+    /// A clinician acknowledges an open or snoozed alert; refused (`conflict`) when it is resolved or already
+    /// acknowledged. Returns the recorded transition.
+    func acknowledgeAlert(id: Int64, by who: String, at time: Timestamp) throws(JournalError) -> AlertEngine.Event
+    /// A clinician silences an open warning until `until`; refused for a critical alert and a resolved one.
+    func snoozeAlert(id: Int64, until: Timestamp, by who: String, at time: Timestamp) throws(JournalError)
+        -> AlertEngine.Event
+
+    // MARK: Clinicians' settings and observations
+
+    /// Records a clinician's thresholds for a patient's metric; returns its id.
+    func addOverride(_ o: ThresholdOverride) throws(JournalError) -> Int64
+    /// Ends every override in force for the patient's metric, recording who and why; returns how many.
+    func endOverrides(patient: String, metric: String, by who: String, reason: String, at time: Timestamp)
+        throws(JournalError) -> Int
+    /// Overrides in force, in the order they were set.
+    func overrides(patient: String?) throws(JournalError) -> [ThresholdOverride]
+    func addObservation(_ o: ClinicalObservation) throws(JournalError)
+    /// Observations recorded with an id above `afterID`, in id order.
+    func observations(afterID: Int64) throws(JournalError) -> [StoredObservation]
+
+    // MARK: Summaries
+
+    /// Readings of one patient's metric measured in [from, to), in time order.
+    func readings(patient: String, metric: String, from: Timestamp, to: Timestamp) throws(JournalError)
+        -> [StoredReading]
+    /// Patient and metric pairs with readings measured in [from, to).
+    func readingKeys(from: Timestamp, to: Timestamp) throws(JournalError) -> [(patient: String, metric: String)]
+    /// Writes summaries, replacing any of the same patient, metric, kind and period.
+    func writeSummaries(_ summaries: [SummaryRecord]) throws(JournalError)
+    func summaries(patient: String, metric: String?) throws(JournalError) -> [SummaryRecord]
 }

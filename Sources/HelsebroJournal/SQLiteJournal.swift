@@ -95,6 +95,9 @@ public final class SQLiteJournal: JournalStore {
                     CREATE INDEX alert_event_patient ON alert_event(patient, id);
                     """)
         }
+        migrator.registerMigration("v3: alerts with lifecycle, threshold overrides, observations, summaries") { db in
+            try db.execute(sql: migrationV3)
+        }
         return migrator
     }
 
@@ -210,11 +213,6 @@ public final class SQLiteJournal: JournalStore {
                         INSERT INTO quarantine (topic, device, code, reason, payload, received_us, message)
                         VALUES (?, ?, ?, ?, ?, ?, ?)
                         """)
-                let alert = try db.cachedStatement(
-                    sql: """
-                        INSERT INTO alert_event (patient, metric, kind, severity, transition, state, mantissa, exponent, unit,
-                            threshold_mantissa, threshold_exponent, time_us, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """)
                 for outcome in batch {
                     let isQuarantine: Bool
                     if case .quarantine = outcome.result { isQuarantine = true } else { isQuarantine = false }
@@ -238,13 +236,8 @@ public final class SQLiteJournal: JournalStore {
                             ])
                         }
                         result.readings += rows.count
-                        for e in outcome.alerts {
-                            try alert.execute(arguments: [
-                                e.patient, e.metric, e.kind, e.severity.name, e.transition, e.state, e.value.mantissa,
-                                Int(e.value.exponent), e.unit.code, e.threshold?.mantissa,
-                                e.threshold.map { Int($0.exponent) },
-                                e.time.microseconds, outcome.identity,
-                            ])
+                        for var e in outcome.alerts {
+                            try Self.insertAlertEvent(db, &e, message: outcome.identity)
                             result.alerts.append(e)
                         }
                         for part in outcome.partialQuarantine {
@@ -340,21 +333,7 @@ public final class SQLiteJournal: JournalStore {
                     db,
                     sql: "SELECT * FROM alert_event WHERE id > ? AND (? IS NULL OR patient = ?) ORDER BY id LIMIT ?",
                     arguments: [afterID, patient, patient, limit]
-                ).map { row in
-                    let threshold: DecimalValue? = (row["threshold_mantissa"] as Int64?).map {
-                        DecimalValue(mantissa: $0, exponent: Int8(row["threshold_exponent"] as Int))
-                    }
-                    let severity: String = row["severity"]
-                    return StoredAlertEvent(
-                        id: row["id"],
-                        event: AlertEngine.Event(
-                            patient: row["patient"], metric: row["metric"], kind: row["kind"],
-                            severity: severity == "critical" ? .critical : .warning, transition: row["transition"],
-                            state: row["state"],
-                            value: DecimalValue(mantissa: row["mantissa"], exponent: Int8(row["exponent"] as Int)),
-                            unit: UCUMUnit(code: row["unit"]) ?? .none, threshold: threshold,
-                            time: Timestamp(microseconds: row["time_us"])))
-                }
+                ).map { row in StoredAlertEvent(id: row["id"], event: Self.alertEvent(row)) }
             }
         }
     }

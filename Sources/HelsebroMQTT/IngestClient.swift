@@ -41,12 +41,18 @@ public final class IngestClient: @unchecked Sendable {
     let handler: Handler
     let logger: Logger
     let control = Mutex<(stopping: Bool, stats: Statistics)>((false, Statistics()))
+    /// Called on the network thread about once a second, connected or not (escalations, missing data).
+    let tick: (() -> Void)?
 
-    public init(configuration: MQTTConfiguration, maxBatch: Int = 1000, logger: Logger, handler: @escaping Handler) {
+    public init(
+        configuration: MQTTConfiguration, maxBatch: Int = 1000, logger: Logger, tick: (() -> Void)? = nil,
+        handler: @escaping Handler
+    ) {
         self.configuration = configuration
         self.maxBatch = maxBatch
         self.handler = handler
         self.logger = logger
+        self.tick = tick
     }
 
     public var statistics: Statistics { control.withLock { $0.stats } }
@@ -87,6 +93,7 @@ public final class IngestClient: @unchecked Sendable {
         var socketOpen = false
         var subscribed = false
         var failedAttempts = 0
+        var lastTick = Self.nowMilliseconds()
 
         func lose() {
             socketOpen = false
@@ -95,11 +102,21 @@ public final class IngestClient: @unchecked Sendable {
             control.withLock { $0.stats.connected = false }
         }
 
+        func maybeTick() {
+            guard let tick, Self.nowMilliseconds() - lastTick >= 1000 else { return }
+            lastTick = Self.nowMilliseconds()
+            tick()
+        }
+
         while !stopping {
+            maybeTick()
             if !socketOpen {
                 if case .wait(let ms) = machine.start() {
                     let until = Self.nowMilliseconds() + Int64(ms)
-                    while !stopping && Self.nowMilliseconds() < until { usleep(20_000) }
+                    while !stopping && Self.nowMilliseconds() < until {
+                        usleep(20_000)
+                        maybeTick()
+                    }
                     if stopping { break }
                 }
                 mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, protocolVersion)

@@ -194,7 +194,7 @@ struct AlertLifecycleTests {
         #expect(
             got == [
                 .raise(.warning), .refuse("snooze must end in the future"), .snooze(until: t(600)), .none,
-                .raise(.warning),
+                .reopen(.warning),
             ])
         var c = AlertStateMachine()
         _ = c.reading(.critical, at: t(0))
@@ -212,7 +212,11 @@ struct AlertLifecycleTests {
         var a = AlertStateMachine(escalateAfterSeconds: 900)
         _ = a.reading(.warning, at: t(0))
         let got = [a.tick(t(899)), a.tick(t(900)), a.tick(t(2000))]
-        #expect(got == [.none, .escalate(.critical), .none])
+        #expect(got == [.none, .escalate(.urgent), .none])  // one step up, once
+        var critical = AlertStateMachine(escalateAfterSeconds: 60)
+        _ = critical.reading(.critical, at: t(0))
+        let resent = critical.tick(t(60))
+        #expect(resent == .escalate(.critical))  // critical is re-sent at critical
         var b = AlertStateMachine(escalateAfterSeconds: 900)
         _ = b.reading(.warning, at: t(0))
         _ = b.acknowledge(by: "dr-2", at: t(100))

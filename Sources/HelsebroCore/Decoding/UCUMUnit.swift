@@ -30,6 +30,9 @@ public enum UCUMUnit: UInt8, Sendable, CaseIterable {
     case litre
     case litrePerMinute
     case litrePerSecond
+    case minute
+    /// A score (NEWS2): dimensionless, with the UCUM annotation `{score}`.
+    case score
 
     /// The UCUM code.
     public var code: String {
@@ -62,6 +65,8 @@ public enum UCUMUnit: UInt8, Sendable, CaseIterable {
         case .litre: "L"
         case .litrePerMinute: "L/min"
         case .litrePerSecond: "L/s"
+        case .minute: "min"
+        case .score: "{score}"
         }
     }
 
@@ -95,9 +100,9 @@ public enum UCUMUnit: UInt8, Sendable, CaseIterable {
         case .kilogramPerSquareMetre: .areaDensity
         case .percent, .ratio: .fraction
         case .kilojoule: .energy
-        case .second, .millisecond: .time
+        case .second, .millisecond, .minute: .time
         case .milligramPerDecilitrePerMinute: .glucoseRate
-        case .count: .count
+        case .count, .score: .count
         case .litre: .volume
         case .litrePerMinute, .litrePerSecond: .flow
         }
@@ -128,6 +133,7 @@ public enum UCUMUnit: UInt8, Sendable, CaseIterable {
         case .ratio: (100, 0)
         case .second: (1, 0)
         case .millisecond: (0.001, 0)
+        case .minute: (60, 0)
         case .litrePerMinute: (1, 0)
         case .litrePerSecond: (60, 0)
         default: (1, 0)

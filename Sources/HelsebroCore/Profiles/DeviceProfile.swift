@@ -18,11 +18,18 @@ public struct DeviceProfile: Hashable, Sendable {
     /// Fields or SenML names the device sends that are deliberately not recorded (for example the cuff pressure
     /// during inflation); they are dropped and counted, not quarantined.
     public var ignoredSources: [String]
+    /// The longest silence expected between two messages; longer raises a `missing-data` alert. Nil: no expectation.
+    public var expectEverySeconds: Int?
+    /// Status flags that raise a `device-status` alert while a device reports them (low battery, cuff fit, probe off).
+    public var statusAlerts: [StatusFlag]
 
     public init(
         id: String, model: String, manufacturer: String, version: Int, setting: CareSetting, channels: [Channel],
-        firmware: [String], metrics: [MetricDefinition], ignoredSources: [String] = []
+        firmware: [String], metrics: [MetricDefinition], ignoredSources: [String] = [], expectEverySeconds: Int? = nil,
+        statusAlerts: [StatusFlag] = []
     ) {
+        self.expectEverySeconds = expectEverySeconds
+        self.statusAlerts = statusAlerts
         self.id = id
         self.model = model
         self.manufacturer = manufacturer
@@ -101,6 +108,14 @@ public struct AlertThresholds: Hashable, Sendable {
     public var durationSeconds: Int?
     /// The condition must hold for this many consecutive readings.
     public var repeatCount: Int?
+    /// A rise of at least `by` within the window (for example weight gain in heart failure).
+    public var rise: RateRule?
+    /// A fall of at least `by` within the window.
+    public var fall: RateRule?
+
+    public var isEmpty: Bool {
+        low == nil && high == nil && criticalLow == nil && criticalHigh == nil && rise == nil && fall == nil
+    }
 
     public init(
         low: DecimalValue? = nil, high: DecimalValue? = nil, criticalLow: DecimalValue? = nil,

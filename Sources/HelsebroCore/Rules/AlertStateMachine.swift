@@ -4,7 +4,7 @@
 /// the same severity is not) instead of raising another, so there are no alert storms. Resolving needs
 /// `resolveAfter` consecutive readings back in range (hysteresis). A snooze silences an open warning until a time;
 /// a critical alert cannot be snoozed. An alert not acknowledged within `escalateAfterSeconds` is escalated once
-/// (re-sent at critical severity). Time comes from the caller, so tests need no clock and no sleeping.
+/// (re-sent one severity higher, critical at most). Time comes from the caller, so tests need no clock and no sleeping.
 public struct AlertStateMachine: Sendable, Equatable {
     public enum State: Sendable, Equatable {
         case inactive
@@ -18,6 +18,8 @@ public struct AlertStateMachine: Sendable, Equatable {
         case raise(AlertSeverity)
         case update(AlertSeverity)
         case escalate(AlertSeverity)
+        /// A snooze ended with the condition still open.
+        case reopen(AlertSeverity)
         case acknowledge(by: String)
         case snooze(until: Timestamp)
         case resolve
@@ -35,7 +37,13 @@ public struct AlertStateMachine: Sendable, Equatable {
         self.escalateAfterSeconds = escalateAfterSeconds
     }
 
-    var severity: AlertSeverity? {
+    /// A machine in `state`, as the journal recorded it (after a restart).
+    public init(restoring state: State, resolveAfter: Int = 2, escalateAfterSeconds: Int64 = 900) {
+        self.init(resolveAfter: resolveAfter, escalateAfterSeconds: escalateAfterSeconds)
+        self.state = state
+    }
+
+    public var severity: AlertSeverity? {
         switch state {
         case .inactive: nil
         case .open(let s, _, _), .acknowledged(let s, _, _), .snoozed(let s, _): s
@@ -93,10 +101,11 @@ public struct AlertStateMachine: Sendable, Equatable {
         switch state {
         case .snoozed(let s, let until) where now >= until:
             state = .open(severity: s, since: now, escalated: false)
-            return .raise(s)
-        case .open(_, let since, false) where now.microseconds - since.microseconds >= escalateAfterSeconds * 1_000_000:
-            state = .open(severity: .critical, since: since, escalated: true)
-            return .escalate(.critical)
+            return .reopen(s)
+        case .open(let s, let since, false)
+        where now.microseconds - since.microseconds >= escalateAfterSeconds * 1_000_000:
+            state = .open(severity: s.escalated, since: since, escalated: true)
+            return .escalate(s.escalated)
         default:
             return .none
         }

@@ -1,9 +1,28 @@
 /// Which side of a threshold a value is on, and how far.
+///
+/// Thresholds use warning and critical; NEWS2 uses all three (RCP 2017 chart 2: a single parameter scoring 3 →
+/// warning, 5–6 urgent, 7 or more critical). Escalation moves one step up.
 public enum AlertSeverity: Int, Sendable, Comparable, CaseIterable {
     case warning = 1
-    case critical = 2
+    case urgent = 2
+    case critical = 3
 
-    public var name: String { self == .warning ? "warning" : "critical" }
+    public var name: String {
+        switch self {
+        case .warning: "warning"
+        case .urgent: "urgent"
+        case .critical: "critical"
+        }
+    }
+
+    public init?(name: String) {
+        guard let s = AlertSeverity.allCases.first(where: { $0.name == name }) else { return nil }
+        self = s
+    }
+
+    /// One step up, at most critical.
+    public var escalated: AlertSeverity { AlertSeverity(rawValue: min(rawValue + 1, 3)) ?? .critical }
+
     public static func < (a: AlertSeverity, b: AlertSeverity) -> Bool { a.rawValue < b.rawValue }
 }
 
