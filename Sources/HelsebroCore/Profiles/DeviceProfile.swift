@@ -119,8 +119,11 @@ public struct AlertThresholds: Hashable, Sendable {
 
     public init(
         low: DecimalValue? = nil, high: DecimalValue? = nil, criticalLow: DecimalValue? = nil,
-        criticalHigh: DecimalValue? = nil, durationSeconds: Int? = nil, repeatCount: Int? = nil
+        criticalHigh: DecimalValue? = nil, durationSeconds: Int? = nil, repeatCount: Int? = nil, rise: RateRule? = nil,
+        fall: RateRule? = nil
     ) {
+        self.rise = rise
+        self.fall = fall
         self.low = low
         self.high = high
         self.criticalLow = criticalLow

@@ -50,6 +50,8 @@ public struct News2Score: Sendable, Equatable {
 
     /// Points per parameter: respiration, SpO2, air/oxygen, systolic, pulse, consciousness, temperature.
     public var parameters: [Int]
+
+    public init(parameters: [Int]) { self.parameters = parameters }
     public var total: Int { parameters.reduce(0, +) }
 
     /// 7 or more: high (emergency); 5–6: medium (urgent); a single parameter scoring 3: low-medium; else low.
