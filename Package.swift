@@ -66,7 +66,8 @@ let package = Package(
         .testTarget(name: "HelsebroCoreTests", dependencies: ["HelsebroCore"]),
         .testTarget(name: "HelsebroConfigTests", dependencies: ["HelsebroConfig", "HelsebroCore"]),
         .testTarget(
-            name: "HelsebroCLITests", dependencies: ["HelsebroCLI", "HelsebroMQTT", "HelsebroJournal", "HelsebroCore"]),
+            name: "HelsebroCLITests",
+            dependencies: ["HelsebroCLI", "HelsebroMQTT", "HelsebroJournal", "HelsebroCore", "HelsebroIngest"]),
         .testTarget(
             name: "HelsebroIntegrationTests",
             dependencies: ["HelsebroCore", "HelsebroMQTT", "HelsebroJournal", "HelsebroIngest"]
