@@ -280,24 +280,8 @@ struct IngestIntegrationTests {
         let serve = try ServeProcess(broker: broker, journal: path)
         defer { serve.stop() }
         try serve.waitUntilSubscribed()
-        // An independent client (mosquitto_sub) listens on the alerts topic.
-        let sub = Process()
-        // stdbuf: mosquitto_sub's stdout is a file here, which it would otherwise buffer until it exits.
-        sub.executableURL = URL(fileURLWithPath: "/usr/bin/stdbuf")
-        sub.arguments = [
-            "-oL", "/usr/bin/mosquitto_sub", "-p", String(broker.port), "-t", "helsebro/v1/alerts/#", "-q", "1", "-C",
-            "2",
-            "-W", "60", "-v", "-d",
-        ]
-        let outPath = broker.directory + "/alerts.out"
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        sub.standardOutput = FileHandle(forWritingAtPath: outPath)
-        try sub.run()
-        defer { if sub.isRunning { sub.terminate() } }
-        // -d prints the SUBACK: publish only once the listener is subscribed.
-        try waitUntil(20, "mosquitto_sub to subscribe") {
-            String(decoding: FileManager.default.contents(atPath: outPath) ?? Data(), as: UTF8.self).contains("SUBACK")
-        }
+        let listener = try AlertListener(broker: broker, count: 2)
+        defer { listener.stop() }
         let pub = try broker.publisher()
         defer { pub.close() }
         let base = now().seconds - 300
@@ -311,28 +295,51 @@ struct IngestIntegrationTests {
             topic: "helsebro/v1/devices/cuff-1/gatt/2a35",
             payload: bloodPressure(128, 84, 99, at: Timestamp(seconds: base + 120)))
         #expect(pub.flush())
-        sub.waitUntilExit()
-        let lines = String(decoding: FileManager.default.contents(atPath: outPath) ?? Data(), as: UTF8.self)
-            .split(separator: "\n").filter { $0.hasPrefix("helsebro/v1/alerts/") }
-        #expect(lines.count == 2)
-        func json(_ line: Substring) -> [String: Any]? {
-            guard let space = line.firstIndex(of: " ") else { return nil }
-            #expect(line[..<space] == "helsebro/v1/alerts/patient-a")
-            return try? JSONSerialization.jsonObject(with: Data(line[line.index(after: space)...].utf8))
-                as? [String: Any]
-        }
-        let raised = try #require(lines.first.flatMap(json))
+        let messages = listener.waitForAll()
+        #expect(messages.count == 2 && messages.allSatisfy { $0.topic == "helsebro/v1/alerts/patient-a" })
+        let raised = try #require(messages.first?.json)
         #expect(raised["metric"] as? String == "systolic" && raised["kind"] as? String == "threshold-high")
         #expect(raised["severity"] as? String == "critical" && raised["transition"] as? String == "raised")
         #expect(
             raised["value"] as? Int == 232 && raised["threshold"] as? Int == 220 && raised["state"] as? String == "open"
         )
-        let resolved = try #require(lines.last.flatMap(json))
+        let resolved = try #require(messages.last?.json)
         #expect(resolved["transition"] as? String == "resolved" && resolved["state"] as? String == "resolved")
         #expect(
             try journal.alertEvents(afterID: 0, patient: "patient-a", limit: 10).map(\.event.transition) == [
                 "raised", "resolved",
             ])
+    }
+
+    @Test("escalation when unacknowledged, and a clinician's acknowledgement, reach the alerts topic")
+    func escalationAndAcknowledgement() throws {
+        let broker = try TestBroker()
+        let (path, journal) = try makeJournal(broker.directory, devices: Self.devices)
+        let serve = try ServeProcess(broker: broker, journal: path, extraArguments: ["--escalate-after", "3s"])
+        defer { serve.stop() }
+        try serve.waitUntilSubscribed()
+        let listener = try AlertListener(broker: broker, count: 3)
+        defer { listener.stop() }
+        let pub = try broker.publisher()
+        defer { pub.close() }
+        // 185 mmHg systolic: a warning (high 180).
+        try pub.publish(
+            topic: "helsebro/v1/devices/cuff-1/gatt/2a35",
+            payload: bloodPressure(185, 85, 118, at: Timestamp(seconds: now().seconds - 60)))
+        #expect(pub.flush())
+        try waitUntil(30, "the alert to escalate") { listener.messages().count >= 2 }
+        let id = try #require(listener.messages().first?.json?["id"] as? Int)
+        // What `helsebro alerts ack` does: the journal records it, the running service applies and publishes it.
+        _ = try journal.acknowledgeAlert(id: Int64(id), by: "dr-ack", at: now())
+        let messages = listener.waitForAll()
+        #expect(messages.compactMap { $0.json?["transition"] as? String } == ["raised", "escalated", "acknowledged"])
+        #expect(messages.compactMap { $0.json?["severity"] as? String } == ["warning", "urgent", "urgent"])
+        #expect(messages.last?.json?["by"] as? String == "dr-ack" && messages.last?.json?["id"] as? Int == id)
+        let alert = try #require(try journal.alerts(patient: "patient-a", states: nil, limit: 10).first)
+        #expect(alert.state == "acknowledged" && alert.escalated && alert.acknowledgedBy == "dr-ack")
+        // Acknowledged: no further escalation while the service keeps running.
+        Thread.sleep(forTimeInterval: 4)
+        #expect(try journal.alertEvents(afterID: 0, patient: "patient-a", limit: 10).count == 3)
     }
 
     @Test("MQTT 3.1.1: the same service without user properties")

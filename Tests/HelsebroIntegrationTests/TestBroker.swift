@@ -205,3 +205,48 @@ func makeJournal(_ directory: String, devices: [(id: String, profile: String, fi
     }
     return (path, journal)
 }
+
+/// An independent client (mosquitto_sub) listening on the alerts topic until it has `count` messages.
+final class AlertListener {
+    let process = Process()
+    let outPath: String
+
+    struct Message {
+        var topic: String
+        var json: [String: Any]?
+    }
+
+    init(broker: TestBroker, count: Int) throws {
+        outPath = broker.directory + "/alerts-\(UUID().uuidString).out"
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        // stdbuf: mosquitto_sub's stdout is a file here, which it would otherwise buffer until it exits.
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/stdbuf")
+        process.arguments = [
+            "-oL", "/usr/bin/mosquitto_sub", "-p", String(broker.port), "-t", "helsebro/v1/alerts/#", "-q", "1", "-C",
+            String(count), "-W", "60", "-v", "-d",
+        ]
+        process.standardOutput = FileHandle(forWritingAtPath: outPath)
+        try process.run()
+        // -d prints the SUBACK: publish only once the listener is subscribed.
+        try waitUntil(20, "mosquitto_sub to subscribe") { self.output.contains("SUBACK") }
+    }
+
+    var output: String { String(decoding: FileManager.default.contents(atPath: outPath) ?? Data(), as: UTF8.self) }
+
+    /// The alert messages so far.
+    func messages() -> [Message] {
+        output.split(separator: "\n").filter { $0.hasPrefix("helsebro/v1/alerts/") }.compactMap { line in
+            guard let space = line.firstIndex(of: " ") else { return nil }
+            let json = try? JSONSerialization.jsonObject(with: Data(line[line.index(after: space)...].utf8))
+            return Message(topic: String(line[..<space]), json: json as? [String: Any])
+        }
+    }
+
+    /// Waits until mosquitto_sub has its messages (or its 60 s timeout), then returns them.
+    func waitForAll() -> [Message] {
+        process.waitUntilExit()
+        return messages()
+    }
+
+    func stop() { if process.isRunning { process.terminate() } }
+}
