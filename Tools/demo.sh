@@ -22,6 +22,8 @@ cleanup() {
     if [[ -f "$demo/helsebro.sqlite" ]]; then
         echo "== helsebro stats"
         "$bin/helsebro" stats --journal "sqlite:$demo/helsebro.sqlite" || true
+        echo "== alerts still active (acknowledge with 'helsebro alerts ack ID --by WHO')"
+        "$bin/helsebro" alerts list --state active --limit 20 --journal "sqlite:$demo/helsebro.sqlite" || true
         echo "(journal kept in $demo/helsebro.sqlite: try '$bin/helsebro journal show --patient sim-patient-1 --journal sqlite:$demo/helsebro.sqlite --format fhir')"
     fi
 }
@@ -46,9 +48,16 @@ pids+=($!)
 for _ in $(seq 200); do grep -q "subscribed" "$demo/serve.log" 2>/dev/null && break; sleep 0.1; done
 echo "== helsebro serve is subscribed (log: $demo/serve.log)"
 
-"$bin/helsebro-sim" --broker "mqtt://127.0.0.1:$port" --register "$journal" --patients 4 --rate "${DEMO_RATE:-8}" --quiet &
+"$bin/helsebro-sim" --register "$journal" --register-only --patients 4
+# A nurse's observations make each patient's NEWS2 complete (consciousness and oxygen come from a clinician);
+# patient 4 is on oxygen with SpO2 scale 2 (hypercapnic respiratory failure).
+for p in 1 2 3; do
+    "$bin/helsebro" observe --journal "$journal" --patient "sim-patient-$p" --consciousness A --oxygen air --by demo-nurse > /dev/null
+done
+"$bin/helsebro" observe --journal "$journal" --patient sim-patient-4 --consciousness A --oxygen oxygen --spo2-scale 2 --by demo-nurse > /dev/null
+"$bin/helsebro-sim" --broker "mqtt://127.0.0.1:$port" --patients 4 --rate "${DEMO_RATE:-8}" --quiet &
 pids+=($!)
-echo "== simulating 4 patients, each with 9 home devices and an HL7 bedside monitor; readings and quarantined messages as they arrive (Ctrl-C stops):"
+echo "== simulating 4 patients, each with 9 home devices and an HL7 bedside monitor; readings, alerts (threshold, NEWS2, device status, missing data) and quarantined messages as they arrive (Ctrl-C stops):"
 follow=("$bin/helsebro" journal follow --journal "$journal")
 [[ -n "${DEMO_SECONDS:-}" ]] && follow+=(--seconds "$DEMO_SECONDS")
 "${follow[@]}"

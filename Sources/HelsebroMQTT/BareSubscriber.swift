@@ -11,14 +11,20 @@ public enum BareSubscriber {
         var received = 0
         var target = 0
         var done = false
+        var onMessage: ((String, [UInt8]) -> Void)?
     }
 
     /// Subscribes to `filter` at QoS 1 (MQTT 5), counts `count` messages, then returns. Call `ready` once subscribed.
-    public static func receive(host: String, port: Int, filter: String, count: Int, ready: () -> Void) throws(MQTTError)
-    {
+    /// `onMessage`, if given, sees each message's topic and payload on the network thread (the alert-latency probe);
+    /// `stop` is polled about once a second and ends the wait early.
+    public static func receive(
+        host: String, port: Int, filter: String, count: Int, onMessage: ((String, [UInt8]) -> Void)? = nil,
+        stop: () -> Bool = { false }, ready: () -> Void
+    ) throws(MQTTError) {
         MosquittoLibrary.initialize()
         let counter = Counter()
         counter.target = count
+        counter.onMessage = onMessage
         let context = Unmanaged.passRetained(counter).toOpaque()
         defer { Unmanaged<Counter>.fromOpaque(context).release() }
         guard let m = mosquitto_new("helsebro-bare-subscriber", true, context) else {
@@ -27,9 +33,16 @@ public enum BareSubscriber {
         defer { mosquitto_destroy(m) }
         mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5)
         mosquitto_int_option(m, MOSQ_OPT_RECEIVE_MAXIMUM, 1000)
-        mosquitto_message_v5_callback_set(m) { m, userdata, _, _ in
+        mosquitto_message_v5_callback_set(m) { m, userdata, message, _ in
             guard let userdata else { return }
             let c = Unmanaged<Counter>.fromOpaque(userdata).takeUnretainedValue()
+            if let f = c.onMessage, let msg = message?.pointee {
+                let payload =
+                    msg.payload.map {
+                        Array(UnsafeRawBufferPointer(start: $0, count: Int(msg.payloadlen)))
+                    } ?? []
+                f(msg.topic.map { String(cString: $0) } ?? "", payload)
+            }
             c.received += 1
             if c.received >= c.target {
                 c.done = true
@@ -48,7 +61,7 @@ public enum BareSubscriber {
         subscribed = rc == MOSQ_ERR_SUCCESS.rawValue
         guard subscribed else { throw MQTTError(.protocolError, "subscribe failed", mosquittoCode: rc) }
         ready()
-        while !counter.done {
+        while !counter.done && !stop() {
             rc = mosquitto_loop(m, 1000, 1)
             if rc != MOSQ_ERR_SUCCESS.rawValue && !counter.done {
                 throw MQTTError(.protocolError, "connection lost after \(counter.received) messages", mosquittoCode: rc)

@@ -30,6 +30,13 @@ struct Simulator: ParsableCommand {
     @Flag(
         help: "Benchmark baseline: subscribe with a bare libmosquitto client, count --count messages, print the time.")
     var bareSubscriber = false
+    @Option(
+        help: """
+            Alert-latency probe for this many seconds: a steady load of normal readings at --rate messages/s, and every \
+            100 ms a probe cuff whose readings go abnormal and back; prints the time from each probe publish to its \
+            alert on the alerts topic (percentiles). Register with --flood first.
+            """)
+    var latencyProbe: Double?
 
     /// The device kinds of one patient: (id suffix, profile, firmware).
     static let kit: [(kind: String, profile: String, firmware: String)] = [
@@ -63,6 +70,10 @@ struct Simulator: ParsableCommand {
         if registerOnly { return }
         let publisher = try MQTTPublisher(
             host: mqtt.host, port: mqtt.port, clientID: "helsebro-sim-\(getpid())", window: flood ? 1000 : 100)
+        if let latencyProbe {
+            try runLatencyProbe(publisher, mqtt: mqtt, seconds: latencyProbe)
+            return
+        }
         if flood {
             try runFlood(publisher)
             return
@@ -187,11 +198,13 @@ struct Simulator: ParsableCommand {
             }
         }
         if flood {
-            try? store.addPatient(id: "bench-patient", name: "Benchmark")
-            if !known.contains("bench-cuff") {
-                try store.addDevice(
-                    DeviceRecord(id: "bench-cuff", profile: "bp-cuff-ua200", firmware: "bp-cuff-ua200-fw2"))
-                try store.pair(Pairing(device: "bench-cuff", patient: "bench-patient", from: .year2000, to: nil))
+            for (device, patient) in [("bench-cuff", "bench-patient"), ("probe-cuff", "probe-patient")] {
+                try? store.addPatient(id: patient, name: "Benchmark")
+                if !known.contains(device) {
+                    try store.addDevice(
+                        DeviceRecord(id: device, profile: "bp-cuff-ua200", firmware: "bp-cuff-ua200-fw2"))
+                    try store.pair(Pairing(device: device, patient: patient, from: .year2000, to: nil))
+                }
             }
         }
         if !quiet {

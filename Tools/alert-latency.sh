@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Publish-to-alert latency at a steady load: a fresh broker and journal, `helsebro serve` (release build), and
+# `helsebro-sim --latency-probe`: normal blood-pressure readings at RATE messages/s plus a probe cuff every 100 ms whose
+# readings go abnormal and back, each cycle raising and resolving an alert. Prints the percentiles of the time from
+# the probe's publish to the alert message received on helsebro/v1/alerts/probe-patient.
+# Usage: Tools/alert-latency.sh [RATE] [SECONDS] [RUNS]     (defaults 15000, 20 and 3)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rate=${1:-15000}
+seconds=${2:-20}
+runs=${3:-3}
+Tools/setup.sh
+swift build -c release --product helsebro 2>&1 | tail -n 1
+swift build -c release --product helsebro-sim 2>&1 | tail -n 1
+bin=$(swift build -c release --show-bin-path)
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT INT TERM
+for ((r = 1; r <= runs; r++)); do
+    dir="$work/run-$r"
+    mkdir -p "$dir"
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    sed -e "s|@PORT@|$port|" -e "s|@DIR@|$dir|" -e "s|@USER@|$(id -un)|" Tools/mosquitto.conf.template > "$dir/mosquitto.conf"
+    mosquitto -c "$dir/mosquitto.conf" > /dev/null 2>&1 &
+    broker=$!
+    pids+=($broker)
+    for _ in $(seq 100); do python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null && break; sleep 0.05; done
+    journal="sqlite:$dir/journal.sqlite"
+    "$bin/helsebro-sim" --register "$journal" --register-only --flood --patients 1 --quiet
+    "$bin/helsebro" serve --broker "mqtt://127.0.0.1:$port" --journal "$journal" --no-summaries > "$dir/serve.log" 2>&1 &
+    serve=$!
+    pids+=($serve)
+    for _ in $(seq 200); do grep -q subscribed "$dir/serve.log" 2>/dev/null && break; sleep 0.05; done
+    echo -n "run $r: "
+    "$bin/helsebro-sim" --broker "mqtt://127.0.0.1:$port" --latency-probe "$seconds" --rate "$rate"
+    kill -INT "$serve"; wait "$serve" || true
+    kill "$broker"; wait "$broker" 2>/dev/null || true
+done
