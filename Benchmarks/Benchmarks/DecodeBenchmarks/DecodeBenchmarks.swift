@@ -133,6 +133,46 @@ let benchmarks: @Sendable () -> Void = {
             receiveTime: receiveTime)
     }
 
+    // Decision support per reading, as the ingest loop runs it: 1000 patients' systolic readings against thresholds
+    // (mostly in range, every 50th crossing the high bound and resolving), then the same with each patient's NEWS2
+    // re-scored from their latest vital signs. One iteration = 1,000,000 readings.
+    let systolic = plan.metrics.first { $0.key == "systolic" }!
+    let patientIDs = (0..<1000).map { "patient-\($0)" }
+    let values = (0..<1024).map { (i: Int) -> DecimalValue in
+        let mmHg: Int64 = i % 50 == 0 ? 185 : 120 + Int64(i % 40)
+        return DecimalValue(mantissa: mmHg, exponent: 0)
+    }
+    Benchmark("Rules: thresholds per reading (1000 patients)") { benchmark in
+        var engine = AlertEngine()
+        var events = 0
+        for i in benchmark.scaledIterations {
+            events &+= engine.evaluate(
+                patient: patientIDs[i % 1000], metric: systolic, thresholds: systolic.alerts, value: values[i & 1023],
+                at: receiveTime.adding(seconds: Int64(i))
+            ).count
+        }
+        blackHole(events)
+    }
+    Benchmark("Rules: thresholds + NEWS2 per reading (1000 patients)") { benchmark in
+        var engine = AlertEngine()
+        for p in patientIDs {
+            for (param, v) in [(News2Parameter.respiration, 16.0), (.spo2, 97), (.pulse, 70), (.temperature, 37)] {
+                engine.recordVital(param, patient: p, value: v, at: receiveTime)
+            }
+            engine.recordObservation(patient: p, consciousness: .alert, onOxygen: false, scale: nil, at: receiveTime)
+        }
+        var events = 0
+        for i in benchmark.scaledIterations {
+            let p = patientIDs[i % 1000]
+            let t = receiveTime.adding(seconds: Int64(i % 600))
+            let v = values[i & 1023]
+            events &+= engine.evaluate(patient: p, metric: systolic, thresholds: systolic.alerts, value: v, at: t).count
+            engine.recordVital(.systolic, patient: p, value: v.double, at: t)
+            events &+= engine.evaluateNEWS2(patient: p, now: t).count
+        }
+        blackHole(events)
+    }
+
     Benchmark("GATT 0x2A35 decode only") { benchmark in
         var readings: [Reading] = []
         readings.reserveCapacity(16)
