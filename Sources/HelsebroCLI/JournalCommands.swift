@@ -38,11 +38,7 @@ struct JournalCommand: ParsableCommand {
                 }
                 for a in try store.alertEvents(afterID: lastAlert, patient: nil, limit: 1000) {
                     lastAlert = a.id
-                    let e = a.event
-                    let threshold = e.threshold.map { " (threshold \($0))" } ?? ""
-                    print(
-                        "ALERT \(e.transition.uppercased()) \(e.time.rfc3339)  \(e.patient)  \(e.metric) \(e.kind) \(e.severity.name): \(e.value) \(e.unit.code)\(threshold)"
-                    )
+                    print(JournalCommand.alertLine(a.event))
                 }
                 for q in try store.quarantine(afterID: lastQuarantine, limit: 1000) {
                     lastQuarantine = q.id
@@ -52,6 +48,23 @@ struct JournalCommand: ParsableCommand {
                 usleep(useconds_t(intervalMs * 1000))
             }
         }
+    }
+
+    /// `ALERT RAISED #12 2026-…  p-1  systolic threshold-high critical: 232 mm[Hg] (threshold 220)`.
+    static func alertLine(_ e: AlertEngine.Event) -> String {
+        var s = "ALERT \(e.transition.uppercased()) #\(e.id.map(String.init) ?? "?") \(e.time.rfc3339)  \(e.patient)  "
+        if e.key.device.isEmpty {
+            s += "\(e.metric) \(e.kind) \(e.severity.name): \(e.value) \(e.unit.code)"
+            s += e.threshold.map { " (threshold \($0))" } ?? ""
+        } else if e.kind == AlertEngine.Kind.deviceStatus {
+            s += "\(e.kind) \(e.metric) \(e.severity.name) (device \(e.key.device))"
+        } else {
+            s +=
+                "\(e.kind) \(e.severity.name): silent \(e.value) min, expected every \(e.threshold ?? e.value) (device \(e.key.device))"
+        }
+        if e.actor != AlertEngine.system { s += "  by \(e.actor)" }
+        if let until = e.until { s += " until \(until.rfc3339)" }
+        return s
     }
 
     struct Show: ParsableCommand {

@@ -242,6 +242,26 @@ struct News2AlertTests {
         #expect(e.openCount == 1)
     }
 
+    @Test("a NEWS2 alert resolves only after the score has stayed below the trigger for the hold time")
+    func resolveHold() {
+        var e = engine(consciousness: .voice)  // 3 points: warning
+        #expect(e.evaluateNEWS2(patient: "p", now: t(0)).map(\.transition) == ["raised"])
+        e.recordObservation(patient: "p", consciousness: .alert, onOxygen: nil, scale: nil, at: t(10))  // back to 0
+        var transitions: [String] = []
+        for s in stride(from: Int64(10), through: 610, by: 60) {
+            transitions += e.evaluateNEWS2(patient: "p", now: t(s)).map(\.transition)
+        }
+        #expect(transitions == ["resolved"])  // at 610 s: 600 s below the trigger, and many scores
+        var flapping = engine(consciousness: .voice)
+        _ = flapping.evaluateNEWS2(patient: "p", now: t(0))
+        for s in stride(from: Int64(30), through: 900, by: 30) {
+            // Alternating 0 and 3: never 10 minutes below the trigger, so never resolved and never raised again.
+            flapping.recordObservation(
+                patient: "p", consciousness: s % 60 == 0 ? .voice : .alert, onOxygen: nil, scale: nil, at: t(s))
+            #expect(flapping.evaluateNEWS2(patient: "p", now: t(s)).isEmpty)
+        }
+    }
+
     @Test("SpO2 scale 2 chosen for the patient")
     func scale2() {
         var e = engine()

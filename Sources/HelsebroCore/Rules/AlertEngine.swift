@@ -84,6 +84,10 @@ public struct AlertEngine: Sendable {
         public var news2WindowSeconds: Int64 = 3600
         /// A clinician's consciousness and oxygen observation counts for this long (RCP: at least 12-hourly).
         public var observationValidSeconds: Int64 = 12 * 3600
+        /// A NEWS2 alert resolves only once the score has stayed below its trigger this long (and for `resolveAfter`
+        /// scores): monitors re-score every few seconds, and a score hovering at 4–5 must not raise and resolve each
+        /// time.
+        public var news2ResolveHoldSeconds: Int64 = 600
 
         public init() {}
     }
@@ -121,7 +125,8 @@ public struct AlertEngine: Sendable {
             ?? Entry(
                 tracker: tracker,
                 machine: AlertStateMachine(
-                    resolveAfter: resolveAfter, escalateAfterSeconds: settings.escalateAfterSeconds))
+                    resolveAfter: resolveAfter, escalateAfterSeconds: settings.escalateAfterSeconds,
+                    resolveHoldSeconds: key.kind == Kind.news2 ? settings.news2ResolveHoldSeconds : 0))
         let established = entry.tracker.record(crossed: condition != nil, at: time)
         let action = entry.machine.reading(established ? condition : nil, at: time)
         if established {
@@ -337,7 +342,8 @@ public struct AlertEngine: Sendable {
                 tracker: ConditionTracker(),
                 machine: AlertStateMachine(
                     restoring: state, resolveAfter: device ? 1 : settings.resolveAfter,
-                    escalateAfterSeconds: settings.escalateAfterSeconds),
+                    escalateAfterSeconds: settings.escalateAfterSeconds,
+                    resolveHoldSeconds: a.key.kind == Kind.news2 ? settings.news2ResolveHoldSeconds : 0),
                 severity: a.severity, threshold: a.threshold, value: a.value, unit: a.unit)
         }
     }

@@ -30,16 +30,25 @@ public struct AlertStateMachine: Sendable, Equatable {
     public private(set) var state: State = .inactive
     public let resolveAfter: Int
     public let escalateAfterSeconds: Int64
+    /// Besides `resolveAfter` readings, the condition must have been absent this long before resolving (NEWS2 from
+    /// continuous monitors: a score hovering at its trigger would otherwise raise and resolve every few readings).
+    public let resolveHoldSeconds: Int64
     var inRange = 0
+    var inRangeSince: Timestamp?
 
-    public init(resolveAfter: Int = 2, escalateAfterSeconds: Int64 = 900) {
+    public init(resolveAfter: Int = 2, escalateAfterSeconds: Int64 = 900, resolveHoldSeconds: Int64 = 0) {
         self.resolveAfter = max(1, resolveAfter)
         self.escalateAfterSeconds = escalateAfterSeconds
+        self.resolveHoldSeconds = resolveHoldSeconds
     }
 
     /// A machine in `state`, as the journal recorded it (after a restart).
-    public init(restoring state: State, resolveAfter: Int = 2, escalateAfterSeconds: Int64 = 900) {
-        self.init(resolveAfter: resolveAfter, escalateAfterSeconds: escalateAfterSeconds)
+    public init(
+        restoring state: State, resolveAfter: Int = 2, escalateAfterSeconds: Int64 = 900, resolveHoldSeconds: Int64 = 0
+    ) {
+        self.init(
+            resolveAfter: resolveAfter, escalateAfterSeconds: escalateAfterSeconds,
+            resolveHoldSeconds: resolveHoldSeconds)
         self.state = state
     }
 
@@ -55,12 +64,17 @@ public struct AlertStateMachine: Sendable, Equatable {
         guard let condition else {
             guard severity != nil else { return .none }
             inRange += 1
-            guard inRange >= resolveAfter else { return .none }
+            let since = inRangeSince ?? time
+            inRangeSince = since
+            guard inRange >= resolveAfter, time.microseconds - since.microseconds >= resolveHoldSeconds * 1_000_000
+            else { return .none }
             state = .inactive
             inRange = 0
+            inRangeSince = nil
             return .resolve
         }
         inRange = 0
+        inRangeSince = nil
         switch state {
         case .inactive:
             state = .open(severity: condition, since: time, escalated: false)
