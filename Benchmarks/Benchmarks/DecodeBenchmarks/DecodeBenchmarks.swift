@@ -146,10 +146,12 @@ let benchmarks: @Sendable () -> Void = {
         var engine = AlertEngine()
         var events = 0
         for i in benchmark.scaledIterations {
-            events &+= engine.evaluate(
-                patient: patientIDs[i % 1000], metric: systolic, thresholds: systolic.alerts, value: values[i & 1023],
-                at: receiveTime.adding(seconds: Int64(i))
-            ).count
+            events &+=
+                engine.evaluate(
+                    patient: patientIDs[i % 1000], metric: systolic, thresholds: systolic.alerts,
+                    value: values[i & 1023],
+                    at: receiveTime.adding(seconds: Int64(i))
+                ).count
         }
         blackHole(events)
     }
