@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         .systemLibrary(
@@ -36,7 +38,21 @@ let package = Package(
         ),
         .target(
             name: "HelsebroJournal",
-            dependencies: ["HelsebroCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "HelsebroCore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The HTTP side: FHIR R4, clinicians', patients' and technicians' endpoints, bearer tokens, consent checks.
+        .target(
+            name: "HelsebroAPI",
+            dependencies: [
+                "HelsebroCore", "HelsebroConfig", "HelsebroJournal",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("openapi.yaml")]
         ),
         // Topic routing, message identity, decode and validate with the device's plan, pairing to a patient.
         .target(
@@ -49,7 +65,7 @@ let package = Package(
         .target(
             name: "HelsebroCLI",
             dependencies: [
-                "HelsebroCore", "HelsebroConfig", "HelsebroMQTT", "HelsebroJournal", "HelsebroIngest",
+                "HelsebroCore", "HelsebroConfig", "HelsebroMQTT", "HelsebroJournal", "HelsebroIngest", "HelsebroAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -70,7 +86,7 @@ let package = Package(
             dependencies: ["HelsebroCLI", "HelsebroMQTT", "HelsebroJournal", "HelsebroCore", "HelsebroIngest"]),
         .testTarget(
             name: "HelsebroIntegrationTests",
-            dependencies: ["HelsebroCore", "HelsebroMQTT", "HelsebroJournal", "HelsebroIngest"]
+            dependencies: ["HelsebroCore", "HelsebroMQTT", "HelsebroJournal", "HelsebroIngest", "HelsebroAPI"]
         ),
     ]
 )

@@ -12,7 +12,8 @@ public struct HelsebroCommand: ParsableCommand {
         subcommands: [
             ServeCommand.self, DecodeCommand.self, ProfileCommand.self, PatientCommand.self, DeviceCommand.self,
             JournalCommand.self, QuarantineCommand.self, StatsCommand.self, AlertsCommand.self, RulesCommand.self,
-            ObserveCommand.self, SummaryCommand.self, BenchCommand.self, VersionCommand.self,
+            ObserveCommand.self, SummaryCommand.self, TokenCommand.self, AuditCommand.self, BenchCommand.self,
+            VersionCommand.self,
         ]
     )
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HelsebroAPI
 import HelsebroCore
 import HelsebroJournal
 
@@ -92,7 +93,12 @@ struct JournalCommand: ParsableCommand {
             case .json:
                 for s in rows { print(Self.json(s)) }
             case .fhir:
-                print(FHIRBundle.observations(rows))
+                print(
+                    FHIR.bundle(
+                        type: "collection",
+                        entries: rows.map {
+                            FHIR.Entry(fullUrl: "urn:uuid:helsebro-reading-\($0.id)", resource: FHIR.observation($0))
+                        }))
             }
         }
 
@@ -168,48 +174,5 @@ struct StatsCommand: ParsableCommand {
                 "queue depth \(s.counters["queue-depth"] ?? 0), backpressure pauses \(s.counters["backpressure-pauses"] ?? 0)"
             )
         }
-    }
-}
-
-/// FHIR R4 output of the journal.
-enum FHIRBundle {
-    /// LOINC codes of the FHIR vital-signs profiles (FHIR R4 §8.1 vital signs).
-    static let vitalSigns: Set<String> = [
-        "85354-9", "8480-6", "8462-4", "8867-4", "2708-6", "8310-5", "29463-7", "8302-2", "39156-5", "9279-1",
-        "59408-5",
-    ]
-
-    static func observations(_ rows: [StoredReading]) -> String {
-        let entries = rows.map { s -> String in
-            let r = s.reading
-            var codings: [String] = []
-            if let loinc = r.loinc {
-                codings.append("{\"system\": \"http://loinc.org\", \"code\": \(JSONText.string(loinc))}")
-            }
-            if let mdc = r.mdc { codings.append("{\"system\": \"urn:iso:std:iso:11073:10101\", \"code\": \"\(mdc)\"}") }
-            var o = "{\"resourceType\": \"Observation\", \"id\": \"reading-\(s.id)\", \"status\": \"final\""
-            if let loinc = r.loinc, vitalSigns.contains(loinc) {
-                o +=
-                    ", \"category\": [{\"coding\": [{\"system\": \"http://terminology.hl7.org/CodeSystem/observation-category\", \"code\": \"vital-signs\"}]}]"
-            }
-            o +=
-                ", \"code\": {\"coding\": [\(codings.joined(separator: ", "))], \"text\": \(JSONText.string(r.metric))}"
-            o += ", \"subject\": {\"reference\": \(JSONText.string("Patient/" + r.patient))}"
-            o += ", \"device\": {\"reference\": \(JSONText.string("Device/" + r.device))}"
-            o +=
-                ", \"effectiveDateTime\": \(JSONText.string(r.time.rfc3339)), \"issued\": \(JSONText.string(s.received.rfc3339))"
-            switch r.value {
-            case .number(let d):
-                o +=
-                    ", \"valueQuantity\": {\"value\": \(d), \"unit\": \(JSONText.string(r.unit)), \"system\": \"http://unitsofmeasure.org\", \"code\": \(JSONText.string(r.unit))}"
-            case .absent(let a):
-                o +=
-                    ", \"dataAbsentReason\": {\"coding\": [{\"system\": \"http://terminology.hl7.org/CodeSystem/data-absent-reason\", \"code\": \(JSONText.string(a.fhirDataAbsentReason))}]}"
-            }
-            o += "}"
-            return "{\"fullUrl\": \"urn:uuid:helsebro-reading-\(s.id)\", \"resource\": \(o)}"
-        }
-        return
-            "{\"resourceType\": \"Bundle\", \"type\": \"collection\", \"entry\": [\(entries.joined(separator: ",\n "))]}"
     }
 }

@@ -36,6 +36,14 @@ struct JournalOptions: ParsableArguments {
             ?? "sqlite:./helsebro.sqlite"
     }
 
+    /// The bearer-token key file: option, env HELSEBRO_TOKEN_KEY, config `token-key`, else beside the journal.
+    func tokenKeyFile(_ option: String?) throws -> String {
+        if let v = try setting(option, env: "HELSEBRO_TOKEN_KEY", key: "token-key") { return v }
+        let journal = location
+        let path = journal.hasPrefix("sqlite:") ? String(journal.dropFirst(7)) : journal
+        return URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("helsebro-token.key").path
+    }
+
     func open() throws -> SQLiteJournal {
         let journal = try setting(
             journal, env: "HELSEBRO_JOURNAL", key: "journal", default: "sqlite:./helsebro.sqlite")!

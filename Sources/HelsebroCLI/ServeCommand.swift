@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import HelsebroAPI
 import HelsebroConfig
 import HelsebroCore
 import HelsebroIngest
@@ -33,6 +34,10 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "NEWS2 uses vital signs no older than this (default 60m).")
     var news2Window = DurationArgument(argument: "60m")!
     @Flag(help: "Do not write the daily summaries after midnight.") var noSummaries = false
+    @Option(help: "HTTP API address, HOST:PORT (env HELSEBRO_HTTP; default 127.0.0.1:8080).") var http: String?
+    @Flag(help: "No HTTP API.") var noHttp = false
+    @Option(help: "Token key file (env HELSEBRO_TOKEN_KEY; default beside the journal, created if missing).")
+    var tokenKey: String?
 
     /// The settings after options, environment, configuration file and defaults.
     struct Settings {
@@ -100,6 +105,25 @@ struct ServeCommand: ParsableCommand {
         let service = try IngestService(
             configuration: mqtt, store: store, registry: registry, maxBatch: settings.maxBatch,
             alertSettings: alertSettings, scheduledSummaries: !noSummaries, logger: logger)
+        var httpTask: Task<Void, Never>?
+        if !noHttp {
+            let address = try journal.setting(http, env: "HELSEBRO_HTTP", key: "http", default: "127.0.0.1:8080")!
+            guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
+                (0...65535).contains(port)
+            else { throw ValidationError("--http must be HOST:PORT, got '\(address)'") }
+            let key = try TokenKey.load(file: try journal.tokenKeyFile(tokenKey))
+            let server = APIServer(
+                store: store, registry: registry, key: key, host: String(address[..<colon]), port: port,
+                logger: logger)
+            httpTask = Task.detached {
+                do {
+                    try await server.run()
+                } catch {
+                    logger.error("the HTTP API stopped", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        defer { httpTask?.cancel() }
         // A parent may have started us with these blocked (Foundation's Process from a Dispatch thread does):
         // unblock them, or Ctrl-C and SIGTERM would never reach the service.
         var unblock = sigset_t()

@@ -103,6 +103,8 @@ public struct StoredReading: Sendable, Equatable {
     public var id: Int64
     public var reading: JournalReading
     public var received: Timestamp
+    /// The identity of the message it came in (the duplicate key).
+    public var message: String = ""
 }
 
 /// A quarantined message as stored.
@@ -171,6 +173,7 @@ public struct StoredObservation: Sendable, Equatable {
 
 /// A summary of one patient's metric over a period, as JSON, with the codes FHIR will carry.
 public struct SummaryRecord: Sendable, Equatable {
+    public var id: Int64 = 0
     public var patient: String
     public var metric: String
     /// `daily`, `cgm` or `home-bp`.
@@ -179,12 +182,88 @@ public struct SummaryRecord: Sendable, Equatable {
     public var end: Timestamp
     public var body: String
 
-    public init(patient: String, metric: String, kind: String, start: Timestamp, end: Timestamp, body: String) {
+    public init(
+        id: Int64 = 0, patient: String, metric: String, kind: String, start: Timestamp, end: Timestamp, body: String
+    ) {
+        self.id = id
         self.patient = patient
         self.metric = metric
         self.kind = kind
         self.start = start
         self.end = end
         self.body = body
+    }
+}
+
+/// A patient's consent: a clinician (`grantee` = their subject) or an organisation (`org:NAME`) may read the journal
+/// (`journal`) and receive alerts (`alerts`) until `expires` or until revoked.
+public struct Consent: Sendable, Equatable {
+    public var id: Int64
+    public var patient: String
+    public var grantee: String
+    public var scopes: [String]
+    public var granted: Timestamp
+    public var expires: Timestamp?
+    public var revoked: Timestamp?
+    public var revokedBy: String?
+
+    public func inForce(at t: Timestamp) -> Bool {
+        revoked == nil && t >= granted && (expires.map { t < $0 } ?? true)
+    }
+}
+
+/// Emergency access ("break the glass"): a clinician reads a patient's journal without consent, for a stated reason,
+/// for a limited time; recorded and shown to the patient.
+public struct EmergencyAccess: Sendable, Equatable {
+    public var id: Int64
+    public var patient: String
+    public var clinician: String
+    public var reason: String
+    public var from: Timestamp
+    public var to: Timestamp
+}
+
+/// One entry of the append-only access log, chained to the one before by SHA-256.
+public struct AccessLogEntry: Sendable, Equatable {
+    public var id: Int64
+    public var time: Timestamp
+    /// The token's subject.
+    public var actor: String
+    public var role: String
+    public var patient: String
+    /// What was asked, such as `GET /fhir/Observation`.
+    public var action: String
+    /// `allowed` or `refused`.
+    public var outcome: String
+    /// Why: `own record`, `consent 3`, `emergency 2: <reason>`, `no consent`.
+    public var basis: String
+    public var previousHash: String
+    public var hash: String
+
+    public init(
+        id: Int64 = 0, time: Timestamp, actor: String, role: String, patient: String, action: String,
+        outcome: String, basis: String, previousHash: String = "", hash: String = ""
+    ) {
+        self.id = id
+        self.time = time
+        self.actor = actor
+        self.role = role
+        self.patient = patient
+        self.action = action
+        self.outcome = outcome
+        self.basis = basis
+        self.previousHash = previousHash
+        self.hash = hash
+    }
+}
+
+/// What `helsebro audit verify` found.
+public struct AccessLogVerification: Sendable, Equatable {
+    public var entries: Int
+    /// The first entry that does not fit the chain, and why; nil when the chain is intact.
+    public var problem: (id: Int64, reason: String)?
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.entries == b.entries && a.problem?.id == b.problem?.id && a.problem?.reason == b.problem?.reason
     }
 }

@@ -65,4 +65,34 @@ public protocol JournalStore: Sendable {
     /// Writes summaries, replacing any of the same patient, metric, kind and period.
     func writeSummaries(_ summaries: [SummaryRecord]) throws(JournalError)
     func summaries(patient: String, metric: String?) throws(JournalError) -> [SummaryRecord]
+
+    // MARK: FHIR reads
+
+    /// The patient's display name, or nil for none; throws `notFound` for an unknown patient.
+    func patientName(_ id: String) throws(JournalError) -> String?
+    func reading(id: Int64) throws(JournalError) -> StoredReading?
+    /// Readings of a patient, optionally of one LOINC or MDC code and a time range [from, to], by time then id, with
+    /// the total matching.
+    func searchReadings(
+        patient: String, loinc: String?, mdc: UInt32?, from: Timestamp?, to: Timestamp?, limit: Int, offset: Int
+    ) throws(JournalError) -> (total: Int, rows: [StoredReading])
+    func alert(id: Int64) throws(JournalError) -> AlertRecord?
+
+    // MARK: Access
+
+    func patientExists(_ id: String) throws(JournalError) -> Bool
+    func grantConsent(patient: String, grantee: String, scopes: [String], expires: Timestamp?, at: Timestamp)
+        throws(JournalError) -> Consent
+    /// Revokes a consent in force; refused (`conflict`) when already revoked.
+    func revokeConsent(id: Int64, by who: String, at: Timestamp) throws(JournalError) -> Consent
+    func consents(patient: String) throws(JournalError) -> [Consent]
+    func grantEmergencyAccess(patient: String, clinician: String, reason: String, at: Timestamp, seconds: Int64)
+        throws(JournalError) -> EmergencyAccess
+    func emergencyAccess(patient: String, clinician: String, at: Timestamp) throws(JournalError) -> EmergencyAccess?
+    func emergencyAccesses(patient: String) throws(JournalError) -> [EmergencyAccess]
+    /// Appends an entry to the access log, chained to the last one, in one transaction; returns it with id and hash.
+    func appendAccessLog(_ entry: AccessLogEntry) throws(JournalError) -> AccessLogEntry
+    func accessLog(patient: String?) throws(JournalError) -> [AccessLogEntry]
+    /// Recomputes the chain: a changed, removed or reordered entry is found.
+    func verifyAccessLog() throws(JournalError) -> AccessLogVerification
 }

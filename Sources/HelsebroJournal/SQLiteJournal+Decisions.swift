@@ -419,7 +419,7 @@ extension SQLiteJournal {
                     arguments: [patient, metric, metric]
                 ).map {
                     SummaryRecord(
-                        patient: $0["patient"], metric: $0["metric"], kind: $0["kind"],
+                        id: $0["id"], patient: $0["patient"], metric: $0["metric"], kind: $0["kind"],
                         start: Timestamp(microseconds: $0["start_us"]), end: Timestamp(microseconds: $0["end_us"]),
                         body: $0["body"])
                 }

@@ -98,6 +98,9 @@ public final class SQLiteJournal: JournalStore {
         migrator.registerMigration("v3: alerts with lifecycle, threshold overrides, observations, summaries") { db in
             try db.execute(sql: migrationV3)
         }
+        migrator.registerMigration("v4: consents, emergency access, access log") { db in
+            try db.execute(sql: migrationV4)
+        }
         return migrator
     }
 
@@ -295,7 +298,9 @@ public final class SQLiteJournal: JournalStore {
             loinc: row["loinc"], mdc: (row["mdc"] as Int64?).map { UInt32($0) },
             time: Timestamp(microseconds: row["time_us"]),
             status: status.isEmpty ? [] : status.split(separator: ",").map(String.init))
-        return StoredReading(id: row["id"], reading: reading, received: Timestamp(microseconds: row["received_us"]))
+        return StoredReading(
+            id: row["id"], reading: reading, received: Timestamp(microseconds: row["received_us"]),
+            message: row["message"])
     }
 
     public func quarantine(since: Timestamp?) throws(JournalError) -> [QuarantineRecord] {
