@@ -4,6 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Tools/setup.sh
+# An independent FHIR validator for the API tests: fhir.resources 6.1.0 is FHIR R4 4.0.1 (it needs pydantic 1).
+if ! .build-py/bin/python -c "import fhir.resources" 2>/dev/null; then
+    python3 -m venv .build-py
+    .build-py/bin/pip install --quiet --disable-pip-version-check 'fhir.resources==6.1.0' 'pydantic<2'
+fi
 Tools/soundness.sh
 swift build --build-tests
 swift test --skip-build

@@ -133,7 +133,7 @@ final class ServeProcess {
                 "serve", "--broker", "mqtt://127.0.0.1:\(broker.port)", "--journal", "sqlite:" + journal, "--max-batch",
                 String(maxBatch),
                 "--client-id", "helsebro-it",
-            ] + extraArguments
+            ] + (extraArguments.contains("--http") ? [] : ["--no-http"]) + extraArguments
         process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
