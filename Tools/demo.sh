@@ -43,10 +43,15 @@ done
 echo "== mosquitto on 127.0.0.1:$port (persistence every second, unlimited queues; $demo/mosquitto.conf)"
 
 journal="sqlite:$demo/helsebro.sqlite"
-"$bin/helsebro" serve --broker "mqtt://127.0.0.1:$port" --journal "$journal" > "$demo/serve.log" 2>&1 &
+http_port=${DEMO_HTTP_PORT:-8080}
+python3 -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', $http_port))" 2>/dev/null \
+    || http_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$bin/helsebro" serve --broker "mqtt://127.0.0.1:$port" --journal "$journal" --http "127.0.0.1:$http_port" > "$demo/serve.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 200); do grep -q "subscribed" "$demo/serve.log" 2>/dev/null && break; sleep 0.1; done
-echo "== helsebro serve is subscribed (log: $demo/serve.log)"
+echo "== helsebro serve is subscribed (log: $demo/serve.log); FHIR and the API on http://127.0.0.1:$http_port, e.g."
+echo "   T=\$($bin/helsebro token issue --role patient --subject sim-patient-1 --journal $journal)"
+echo "   curl -H \"Authorization: Bearer \$T\" 'http://127.0.0.1:$http_port/fhir/Observation?patient=sim-patient-1&_count=5'"
 
 "$bin/helsebro-sim" --register "$journal" --register-only --patients 4
 # A nurse's observations make each patient's NEWS2 complete (consciousness and oxygen come from a clinician);
