@@ -211,7 +211,8 @@ extension APIServer {
             try gate.authorize(p, patient: patient, action: "POST /api/patients/{id}/thresholds")
             let body = try await Self.body(request)
             guard let metric = body["metric"] as? String,
-                let defaults = registry.profiles.values.flatMap(\.metrics).first(where: { $0.key == metric })
+                let defaults = registries.current().profiles.values.flatMap(\.metrics).first(where: { $0.key == metric }
+                )
             else { throw APIError(.badRequest, "invalid", "metric must be a metric key of a device profile") }
             guard let why = body["why"] as? String, !why.isEmpty else {
                 throw APIError(.badRequest, "invalid", "why is required")
@@ -264,7 +265,7 @@ extension APIServer {
             }
             let firmware = body["firmware"] as? String
             do {
-                _ = try registry.plan(profile: profile, firmware: firmware)
+                _ = try registries.current().plan(profile: profile, firmware: firmware)
             } catch {
                 throw APIError(.badRequest, "invalid", "\(error)")
             }

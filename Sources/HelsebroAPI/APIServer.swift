@@ -4,12 +4,14 @@ import HelsebroCore
 import HelsebroJournal
 import Hummingbird
 import Logging
+import Synchronization
 
 /// The HTTP server inside `helsebro serve`: FHIR R4 under `/fhir`, clinicians', patients' and technicians' endpoints
 /// under `/api`, the OpenAPI document at `/openapi.yaml`.
 public struct APIServer: Sendable {
     let store: any JournalStore
-    let registry: Registry
+    let library: ConfigLibrary
+    let registries: RegistryCache
     let gate: Gate
     let host: String
     let port: Int
@@ -17,9 +19,12 @@ public struct APIServer: Sendable {
     /// How long emergency access lasts.
     let emergencySeconds: Int64 = 4 * 3600
 
-    public init(store: any JournalStore, registry: Registry, key: TokenKey, host: String, port: Int, logger: Logger) {
+    public init(
+        store: any JournalStore, library: ConfigLibrary, key: TokenKey, host: String, port: Int, logger: Logger
+    ) {
         self.store = store
-        self.registry = registry
+        self.library = library
+        self.registries = RegistryCache(store: store, library: library)
         self.gate = Gate(store: store, key: key)
         self.host = host
         self.port = port
@@ -31,6 +36,7 @@ public struct APIServer: Sendable {
         let router = Router()
         addFHIRRoutes(router)
         addAPIRoutes(router)
+        addConfigRoutes(router)
         let logger = self.logger
         let (host, port) = (self.host, self.port)
         let app = Application(
@@ -183,7 +189,7 @@ public struct APIServer: Sendable {
         let now = Gate.now()
         let patient = try Self.journal { () throws(JournalError) in try store.pairings() }
             .last { $0.device == d.id && $0.covers(now) }?.patient
-        return FHIR.device(d, profile: registry.profiles[d.profile], patient: patient)
+        return FHIR.device(d, profile: registries.current().profiles[d.profile], patient: patient)
     }
 
     /// `Observation?patient=&code=&date=ge…&date=le…&_count=&_offset=`, paged with `next`/`previous` links.
@@ -264,9 +270,29 @@ public struct APIServer: Sendable {
                 entries.append(
                     .init(
                         fullUrl: "\(base)/fhir/Device/\(d.id)",
-                        resource: FHIR.device(d, profile: registry.profiles[d.profile], patient: patient)))
+                        resource: FHIR.device(d, profile: registries.current().profiles[d.profile], patient: patient)))
             }
             return FHIR.bundle(type: "searchset", entries: entries, total: entries.count)
+        }
+    }
+}
+
+/// The registry as of the journal's latest uploaded profile or firmware spec, rebuilt only when that changes.
+final class RegistryCache: Sendable {
+    let store: any JournalStore
+    let library: ConfigLibrary
+    let state: Mutex<(revision: Int64, registry: Registry?)> = Mutex((-1, nil))
+
+    init(store: any JournalStore, library: ConfigLibrary) {
+        self.store = store
+        self.library = library
+    }
+
+    func current() -> Registry {
+        let revision = (try? store.configRevision()) ?? 0
+        return state.withLock { s in
+            if s.revision != revision || s.registry == nil { s = (revision, library.registry()) }
+            return s.registry!
         }
     }
 }

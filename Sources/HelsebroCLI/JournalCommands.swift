@@ -116,7 +116,8 @@ struct JournalCommand: ParsableCommand {
                 ", \"unit\": \(JSONText.string(r.unit)), \"precision\": \(r.value.number.map { String($0.decimalPlaces) } ?? "null")"
             out +=
                 ", \"time\": \(JSONText.string(r.time.rfc3339)), \"received\": \(JSONText.string(s.received.rfc3339))"
-            out += ", \"status\": [\(r.status.map(JSONText.string).joined(separator: ", "))]}"
+            out += ", \"status\": [\(r.status.map(JSONText.string).joined(separator: ", "))]"
+            out += ", \"profile-version\": \(r.profileVersion.map(String.init) ?? "null")}"
             return out
         }
     }

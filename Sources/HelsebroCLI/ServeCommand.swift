@@ -92,19 +92,21 @@ struct ServeCommand: ParsableCommand {
         }
         var logger = Logger(label: "helsebro")
         logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
-        let registry = config.loadRegistry()
+        let store = try journal.open()
+        let library = ConfigLibrary.serving(
+            store: store, profilesDirectory: config.profilesDir, firmwareDirectory: config.firmwareDir)
+        let registry = library.registry()
         if !registry.issues.isEmpty {
             logger.warning(
                 "profiles or firmware specs have issues; run 'helsebro profile lint'",
                 metadata: ["issues": "\(registry.issues.count)"])
         }
-        let store = try journal.open()
         var alertSettings = AlertEngine.Settings()
         alertSettings.escalateAfterSeconds = escalateAfter.seconds
         alertSettings.news2WindowSeconds = news2Window.seconds
         let service = try IngestService(
             configuration: mqtt, store: store, registry: registry, maxBatch: settings.maxBatch,
-            alertSettings: alertSettings, scheduledSummaries: !noSummaries, logger: logger)
+            alertSettings: alertSettings, scheduledSummaries: !noSummaries, library: library, logger: logger)
         var httpTask: Task<Void, Never>?
         if !noHttp {
             let address = try journal.setting(http, env: "HELSEBRO_HTTP", key: "http", default: "127.0.0.1:8080")!
@@ -113,7 +115,7 @@ struct ServeCommand: ParsableCommand {
             else { throw ValidationError("--http must be HOST:PORT, got '\(address)'") }
             let key = try TokenKey.load(file: try journal.tokenKeyFile(tokenKey))
             let server = APIServer(
-                store: store, registry: registry, key: key, host: String(address[..<colon]), port: port,
+                store: store, library: library, key: key, host: String(address[..<colon]), port: port,
                 logger: logger)
             httpTask = Task.detached {
                 do {

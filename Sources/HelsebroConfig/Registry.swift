@@ -9,34 +9,70 @@ public struct Registry: Sendable {
     public private(set) var firmware: [String: FirmwareSpec] = [:]
     /// Plans by profile id and firmware id; the profile's own plan (no firmware) under the empty firmware id.
     public private(set) var plans: [String: [String: DecodePlan]] = [:]
-    public private(set) var issues: [ConfigIssue] = []
+    public internal(set) var issues: [ConfigIssue] = []
 
     public init() {}
 
     /// Loads `profilesDirectory/*.yaml` and `firmwareDirectory/*.yaml`. Issues are collected, not thrown.
     public static func load(profilesDirectory: String, firmwareDirectory: String) -> Registry {
-        let files = yamlFiles(in: profilesDirectory) + yamlFiles(in: firmwareDirectory)
-        var registry = Registry()
-        var missing: [ConfigIssue] = []
+        let (sources, problems) = self.sources(
+            profilesDirectory: profilesDirectory, firmwareDirectory: firmwareDirectory)
+        var registry = load(sources: sources)
+        registry.issues = problems + registry.issues
+        return registry
+    }
+
+    /// A profile or firmware spec as text, from a file or from the journal (uploaded by a technician).
+    public struct Source: Sendable, Equatable {
+        /// Where it came from, for issues: a path, or `journal:<kind>/<id>@<version>`.
+        public var path: String
+        /// The id it must declare (the file name's stem).
+        public var id: String
+        public var isFirmware: Bool
+        public var text: String
+
+        public init(path: String, id: String, isFirmware: Bool, text: String) {
+            self.path = path
+            self.id = id
+            self.isFirmware = isFirmware
+            self.text = text
+        }
+    }
+
+    /// The sources of `profilesDirectory/*.yaml` and `firmwareDirectory/*.yaml`, with issues for unreadable files.
+    public static func sources(profilesDirectory: String, firmwareDirectory: String) -> ([Source], [ConfigIssue]) {
+        var out: [Source] = []
+        var issues: [ConfigIssue] = []
         for dir in [profilesDirectory, firmwareDirectory] where !FileManager.default.fileExists(atPath: dir) {
-            missing.append(
+            issues.append(
                 ConfigIssue(file: dir, line: 1, column: 1, field: "(directory)", message: "directory not found"))
         }
-        registry = load(files: files, firmwareDirectory: firmwareDirectory)
-        registry.issues = missing + registry.issues
-        return registry
+        for (dir, firmware) in [(profilesDirectory, false), (firmwareDirectory, true)] {
+            for path in yamlFiles(in: dir) {
+                guard let data = FileManager.default.contents(atPath: path),
+                    let text = String(data: data, encoding: .utf8)
+                else {
+                    issues.append(
+                        ConfigIssue(
+                            file: path, line: 1, column: 1, field: "(file)",
+                            message: "cannot read the file as UTF-8 text"))
+                    continue
+                }
+                let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+                out.append(Source(path: path, id: stem, isFirmware: firmware, text: text))
+            }
+        }
+        return (out, issues)
     }
 
     /// Loads the given files; a file under `firmwareDirectory` (or with `payload:` at top level) is a firmware spec.
     public static func load(files: [String], firmwareDirectory: String? = nil) -> Registry {
-        var registry = Registry()
-        var docs: [String: YAMLDocument] = [:]
-        var profileFiles: [String: String] = [:]
-        var firmwareFiles: [String: String] = [:]
+        var unreadable: [ConfigIssue] = []
+        var sources: [Source] = []
         for path in files {
             guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
             else {
-                registry.issues.append(
+                unreadable.append(
                     ConfigIssue(
                         file: path, line: 1, column: 1, field: "(file)", message: "cannot read the file as UTF-8 text"))
                 continue
@@ -45,6 +81,31 @@ public struct Registry: Sendable {
             let isFirmware =
                 firmwareDirectory.map { path.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") } ?? false
                 || (!path.contains("DeviceProfiles/") && text.contains("\npayload:"))
+            sources.append(Source(path: path, id: stem, isFirmware: isFirmware, text: text))
+        }
+        var registry = load(sources: sources)
+        registry.issues = unreadable + registry.issues
+        return registry
+    }
+
+    /// Loads sources; a later source with the same kind and id replaces an earlier one (a technician's upload over
+    /// the shipped file).
+    public static func load(sources all: [Source]) -> Registry {
+        var registry = Registry()
+        var docs: [String: YAMLDocument] = [:]
+        var profileFiles: [String: String] = [:]
+        var firmwareFiles: [String: String] = [:]
+        var latest: [String: Int] = [:]
+        for (i, s) in all.enumerated() { latest[(s.isFirmware ? "f:" : "p:") + s.id] = i }
+        let sources = all.enumerated().filter {
+            latest[($0.element.isFirmware ? "f:" : "p:") + $0.element.id] == $0.offset
+        }
+        .map(\.element)
+        for source in sources {
+            let path = source.path
+            let text = source.text
+            let stem = source.id
+            let isFirmware = source.isFirmware
             /// Records a loaded item under its id; a second file with the same id is an issue.
             func register<T>(
                 _ item: T?, id: (T) -> String, kind: String, files: inout [String: String],

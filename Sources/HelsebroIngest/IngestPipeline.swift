@@ -10,7 +10,10 @@ import HelsebroMQTT
 /// batch when a device or pairing is missing, and every `refreshMilliseconds`, so `helsebro device add` and
 /// `helsebro device pair` take effect while `serve` runs.
 public final class IngestPipeline {
-    let registry: Registry
+    var registry: Registry
+    /// Where a new registry comes from when a technician uploads a profile or firmware spec.
+    let library: ConfigLibrary?
+    var configRevision: Int64 = 0
     let store: any JournalStore
     let topicPrefix: String
     let refreshMilliseconds: Int64
@@ -31,9 +34,11 @@ public final class IngestPipeline {
     /// Restores the journal's open alerts and clinicians' observations into the engine.
     public init(
         registry: Registry, store: any JournalStore, topicPrefix: String, refreshMilliseconds: Int64 = 2000,
-        alertSettings: AlertEngine.Settings = AlertEngine.Settings(), now: Timestamp
+        alertSettings: AlertEngine.Settings = AlertEngine.Settings(), library: ConfigLibrary? = nil, now: Timestamp
     ) throws(JournalError) {
         self.registry = registry
+        self.library = library
+        configRevision = try store.configRevision()
         self.store = store
         self.topicPrefix = topicPrefix
         self.refreshMilliseconds = refreshMilliseconds
@@ -46,6 +51,11 @@ public final class IngestPipeline {
     }
 
     func reload() throws(JournalError) {
+        let revision = try store.configRevision()
+        if revision != configRevision, let library {
+            configRevision = revision
+            registry = library.registry()
+        }
         devices = Dictionary(try store.devices().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         pairings = Dictionary(grouping: try store.pairings(), by: \.device)
         overrides = [:]
@@ -210,7 +220,7 @@ public final class IngestPipeline {
                     patient: pairing.patient, device: device.id, metric: metric.key, value: r.value,
                     unit: metric.unit.code,
                     loinc: metric.loinc, mdc: metric.mdc == 0 ? nil : metric.mdc, time: time,
-                    status: plan.statusNames(of: r)))
+                    status: plan.statusNames(of: r), profileVersion: plan.profile.version))
         }
         let identity =
             timeFromReceive && m.sequence == nil

@@ -17,13 +17,14 @@ public final class IngestService: @unchecked Sendable {
 
     public init(
         configuration: MQTTConfiguration, store: any JournalStore, registry: Registry, maxBatch: Int = 1000,
-        alertSettings: AlertEngine.Settings = AlertEngine.Settings(), scheduledSummaries: Bool = true, logger: Logger
+        alertSettings: AlertEngine.Settings = AlertEngine.Settings(), scheduledSummaries: Bool = true,
+        library: ConfigLibrary? = nil, logger: Logger
     ) throws(JournalError) {
         self.store = store
         self.logger = logger
         let pipeline = try IngestPipeline(
             registry: registry, store: store, topicPrefix: configuration.topicPrefix, alertSettings: alertSettings,
-            now: Self.now())
+            library: library, now: Self.now())
         self.pipeline = pipeline
         let alertPublisher = AlertPublisher(configuration: configuration, logger: logger)
         let summaries = scheduledSummaries ? SummarySchedule(store: store, registry: registry, logger: logger) : nil

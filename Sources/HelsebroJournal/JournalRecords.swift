@@ -39,10 +39,13 @@ public struct JournalReading: Sendable, Equatable {
     public var mdc: UInt32?
     public var time: Timestamp
     public var status: [String]
+    /// The version of the device profile the reading was decoded and validated with.
+    public var profileVersion: Int?
     public init(
         patient: String, device: String, metric: String, value: MeasuredValue, unit: String, loinc: String?,
-        mdc: UInt32?, time: Timestamp, status: [String]
+        mdc: UInt32?, time: Timestamp, status: [String], profileVersion: Int? = nil
     ) {
+        self.profileVersion = profileVersion
         self.patient = patient
         self.device = device
         self.metric = metric
@@ -265,5 +268,25 @@ public struct AccessLogVerification: Sendable, Equatable {
 
     public static func == (a: Self, b: Self) -> Bool {
         a.entries == b.entries && a.problem?.id == b.problem?.id && a.problem?.reason == b.problem?.reason
+    }
+}
+
+/// A device profile or firmware spec uploaded by a technician: every version is kept.
+public struct ConfigDocument: Sendable, Equatable {
+    /// `profile` or `firmware`.
+    public var kind: String
+    public var id: String
+    public var version: Int
+    public var yaml: String
+    public var created: Timestamp
+    public var createdBy: String
+
+    public init(kind: String, id: String, version: Int, yaml: String, created: Timestamp, createdBy: String) {
+        self.kind = kind
+        self.id = id
+        self.version = version
+        self.yaml = yaml
+        self.created = created
+        self.createdBy = createdBy
     }
 }

@@ -78,6 +78,15 @@ public protocol JournalStore: Sendable {
     ) throws(JournalError) -> (total: Int, rows: [StoredReading])
     func alert(id: Int64) throws(JournalError) -> AlertRecord?
 
+    // MARK: Profiles and firmware specs
+
+    /// Stores a new version of a profile or firmware spec (already checked); `version` must be new for the id.
+    func addConfigDocument(_ d: ConfigDocument) throws(JournalError)
+    /// Every stored version, oldest first, optionally of one kind and id.
+    func configDocuments(kind: String?, id: String?) throws(JournalError) -> [ConfigDocument]
+    /// Changes whenever a document is stored (to reload the registry).
+    func configRevision() throws(JournalError) -> Int64
+
     // MARK: Access
 
     func patientExists(_ id: String) throws(JournalError) -> Bool

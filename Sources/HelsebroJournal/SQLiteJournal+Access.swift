@@ -308,3 +308,43 @@ extension SQLiteJournal {
         }
     }
 }
+
+extension SQLiteJournal {
+    public func addConfigDocument(_ d: ConfigDocument) throws(JournalError) {
+        try run("storing a \(d.kind)") {
+            try pool.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO config_document (kind, name, version, yaml, created_us, created_by)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [d.kind, d.id, d.version, d.yaml, d.created.microseconds, d.createdBy])
+            }
+        }
+    }
+
+    public func configDocuments(kind: String?, id: String?) throws(JournalError) -> [ConfigDocument] {
+        try run("reading profiles") {
+            try pool.read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT * FROM config_document WHERE (? IS NULL OR kind = ?) AND (? IS NULL OR name = ?)
+                        ORDER BY id
+                        """,
+                    arguments: [kind, kind, id, id]
+                ).map {
+                    ConfigDocument(
+                        kind: $0["kind"], id: $0["name"], version: $0["version"], yaml: $0["yaml"],
+                        created: Timestamp(microseconds: $0["created_us"]), createdBy: $0["created_by"])
+                }
+            }
+        }
+    }
+
+    public func configRevision() throws(JournalError) -> Int64 {
+        try run("reading profiles") {
+            try pool.read { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM config_document") ?? 0 }
+        }
+    }
+}

@@ -101,6 +101,22 @@ public final class SQLiteJournal: JournalStore {
         migrator.registerMigration("v4: consents, emergency access, access log") { db in
             try db.execute(sql: migrationV4)
         }
+        migrator.registerMigration("v5: versioned profiles and firmware specs; readings keep their profile version") {
+            db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE reading ADD COLUMN profile_version INTEGER;
+                    CREATE TABLE config_document (
+                        id INTEGER PRIMARY KEY,
+                        kind TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        version INTEGER NOT NULL,
+                        yaml TEXT NOT NULL,
+                        created_us INTEGER NOT NULL,
+                        created_by TEXT NOT NULL,
+                        UNIQUE (kind, name, version));
+                    """)
+        }
         return migrator
     }
 
@@ -209,7 +225,8 @@ public final class SQLiteJournal: JournalStore {
                 let reading = try db.cachedStatement(
                     sql: """
                         INSERT INTO reading (patient, device, metric, mantissa, exponent, absent, unit, loinc, mdc,
-                            time_us, received_us, status, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            time_us, received_us, status, message, profile_version)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """)
                 let quarantine = try db.cachedStatement(
                     sql: """
@@ -235,7 +252,7 @@ public final class SQLiteJournal: JournalStore {
                                 r.patient, r.device, r.metric, number?.mantissa, number.map { Int($0.exponent) },
                                 absent, r.unit,
                                 r.loinc, r.mdc.map { Int64($0) }, r.time.microseconds, outcome.received.microseconds,
-                                r.status.joined(separator: ","), outcome.identity,
+                                r.status.joined(separator: ","), outcome.identity, r.profileVersion,
                             ])
                         }
                         result.readings += rows.count
@@ -297,7 +314,8 @@ public final class SQLiteJournal: JournalStore {
             patient: row["patient"], device: row["device"], metric: row["metric"], value: value, unit: row["unit"],
             loinc: row["loinc"], mdc: (row["mdc"] as Int64?).map { UInt32($0) },
             time: Timestamp(microseconds: row["time_us"]),
-            status: status.isEmpty ? [] : status.split(separator: ",").map(String.init))
+            status: status.isEmpty ? [] : status.split(separator: ",").map(String.init),
+            profileVersion: row["profile_version"])
         return StoredReading(
             id: row["id"], reading: reading, received: Timestamp(microseconds: row["received_us"]),
             message: row["message"])

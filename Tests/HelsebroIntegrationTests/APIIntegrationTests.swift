@@ -284,6 +284,56 @@ struct APIIntegrationTests {
             try f.call("GET", "/api/alerts/stream?patient=patient-a", token: f.token(.technician, "t")).status == 403)
     }
 
+    @Test("technicians upload profile versions: linted, versioned, old versions readable, readings keep their version")
+    func profileVersions() throws {
+        let f = try Fixture()
+        let technician = f.token(.technician, "tech-1")
+        let list = try #require(try f.call("GET", "/api/profiles", token: technician).json as? [[String: Any]])
+        #expect(list.first { $0["id"] as? String == "bp-cuff-ua200" }?["version"] as? Int == 1)
+        let shipped = try String(contentsOfFile: repositoryRoot + "/DeviceProfiles/bp-cuff-ua200.yaml", encoding: .utf8)
+        // Refused with line and field: a unit Helsebro does not know.
+        let broken = shipped.replacingOccurrences(of: "version: 1", with: "version: 2")
+            .replacingOccurrences(
+                of: "unit: mm[Hg]\n    decimals: 0\n    plausible: {low: 0, high: 300}",
+                with: "unit: furlongs\n    decimals: 0\n    plausible: {low: 0, high: 300}")
+        #expect(broken != shipped)
+        let bad = try f.call("PUT", "/api/profiles/bp-cuff-ua200", token: technician, body: broken)
+        let issues = try #require((bad.json as? [String: Any])?["issues"] as? [[String: Any]])
+        #expect(
+            bad.status == 400 && issues.first?["field"] as? String == "metrics[0].unit"
+                && issues.first?["line"] as? Int == 20)
+        // The same version again is a conflict; the clinician may not upload at all.
+        #expect(try f.call("PUT", "/api/profiles/bp-cuff-ua200", token: technician, body: shipped).status == 409)
+        #expect(
+            try f.call("PUT", "/api/profiles/bp-cuff-ua200", token: f.token(.clinician, "dr"), body: shipped).status
+                == 403)
+        // Version 2 narrows the systolic plausible range to 250.
+        let v2 = shipped.replacingOccurrences(of: "version: 1", with: "version: 2")
+            .replacingOccurrences(
+                of: "plausible: {low: 0, high: 300}\n    alerts: {critical-low: 90",
+                with: "plausible: {low: 0, high: 250}\n    alerts: {critical-low: 90")
+        #expect(v2.contains("high: 250"))
+        let put = try f.call("PUT", "/api/profiles/bp-cuff-ua200", token: technician, body: v2)
+        #expect(put.status == 201 && (put.json as? [String: Any])?["version"] as? Int == 2)
+        #expect(try f.call("GET", "/api/profiles/bp-cuff-ua200/versions/1", token: technician).body == shipped)
+        #expect(try f.call("GET", "/api/profiles/bp-cuff-ua200/versions/2", token: technician).body == v2)
+        #expect(try f.call("GET", "/api/profiles/bp-cuff-ua200", token: technician).body == v2)
+        // The running service decodes with version 2 (it looks again every two seconds): 260 mmHg is now implausible.
+        Thread.sleep(forTimeInterval: 2.5)
+        let pub = try f.broker.publisher()
+        defer { pub.close() }
+        let t = Timestamp(seconds: now().seconds - 20)
+        try pub.publish(topic: "helsebro/v1/devices/cuff-1/gatt/2a35", payload: bloodPressure(130, 80, 97, at: t))
+        try pub.publish(
+            topic: "helsebro/v1/devices/cuff-1/gatt/2a35",
+            payload: bloodPressure(260, 80, 140, at: t.adding(seconds: 5)))
+        #expect(pub.flush())
+        try waitUntil(20, "both messages handled") { try f.journal.statistics().messages == 5 }
+        let fresh = try f.journal.readings(patient: "patient-a", since: t).filter { $0.reading.device == "cuff-1" }
+        #expect(fresh.count == 3 && fresh.allSatisfy { $0.reading.profileVersion == 2 })
+        #expect(try f.journal.quarantine(since: nil).first?.reason.contains("0–250") == true)
+    }
+
     @Test("the access log's hash chain finds a changed, a removed and a reordered entry")
     func tamperEvidence() throws {
         let f = try Fixture()
