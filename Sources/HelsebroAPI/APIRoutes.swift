@@ -178,30 +178,14 @@ extension APIServer {
             let patient = try parameter(context, "id")
             try gate.authorize(p, patient: patient, action: "POST /api/patients/{id}/observations")
             let body = try await Self.body(request)
-            let c = try (body["consciousness"] as? String).map { s in
-                guard let c = News2Score.Consciousness(rawValue: s.uppercased()) else {
-                    throw APIError(.badRequest, "invalid", "consciousness is A, C, V, P or U")
-                }
-                return c
+            let observation = try Self.journal { () throws(JournalError) in
+                try ClinicalObservation(
+                    patient: patient, consciousness: body["consciousness"] as? String,
+                    oxygen: body["oxygen"] as? String,
+                    spo2Scale: body["spo2Scale"] as? Int, by: p.subject, time: Gate.now(),
+                    fields: ("consciousness", "oxygen", "spo2Scale"))
             }
-            let o = try (body["oxygen"] as? String).map { s in
-                guard s == "air" || s == "oxygen" else {
-                    throw APIError(.badRequest, "invalid", "oxygen is air or oxygen")
-                }
-                return s == "oxygen"
-            }
-            let scale = try (body["spo2Scale"] as? Int).map { n in
-                guard n == 1 || n == 2 else { throw APIError(.badRequest, "invalid", "spo2Scale is 1 or 2") }
-                return n == 2 ? News2Score.SpO2Scale.scale2 : .scale1
-            }
-            guard c != nil || o != nil || scale != nil else {
-                throw APIError(.badRequest, "invalid", "give consciousness, oxygen or spo2Scale")
-            }
-            try Self.journal { () throws(JournalError) in
-                try store.addObservation(
-                    ClinicalObservation(
-                        patient: patient, consciousness: c, onOxygen: o, scale: scale, by: p.subject, time: Gate.now()))
-            }
+            try Self.journal { () throws(JournalError) in try store.addObservation(observation) }
             return Self.respond(status: .created, "{\"recorded\": true}", fhir: false)
         }
         api.post("patients/:id/thresholds") { request, context in

@@ -241,29 +241,14 @@ struct ObserveCommand: ParsableCommand {
     @OptionGroup var journal: JournalOptions
 
     func run() throws {
-        let c = try consciousness.map { text in
-            guard let c = News2Score.Consciousness(rawValue: text.uppercased()) else {
-                throw ValidationError("--consciousness must be A, C, V, P or U")
-            }
-            return c
-        }
-        let o = try oxygen.map { text in
-            guard text == "air" || text == "oxygen" else { throw ValidationError("--oxygen must be air or oxygen") }
-            return text == "oxygen"
-        }
-        let scale = try spo2Scale.map { n in
-            guard n == 1 || n == 2 else { throw ValidationError("--spo2-scale must be 1 or 2") }
-            return n == 2 ? News2Score.SpO2Scale.scale2 : .scale1
-        }
-        guard c != nil || o != nil || scale != nil else {
-            throw ValidationError("give --consciousness, --oxygen or --spo2-scale")
+        let t = now()
+        let observation = try refusal { () throws(JournalError) in
+            try ClinicalObservation(
+                patient: patient, consciousness: consciousness, oxygen: oxygen, spo2Scale: spo2Scale, by: by, time: t,
+                fields: ("--consciousness", "--oxygen", "--spo2-scale"))
         }
         let store = try journal.open()
-        let t = now()
-        try refusal { () throws(JournalError) in
-            try store.addObservation(
-                ClinicalObservation(patient: patient, consciousness: c, onOxygen: o, scale: scale, by: by, time: t))
-        }
+        try refusal { () throws(JournalError) in try store.addObservation(observation) }
         print("observation recorded for \(patient) by \(by)")
         // The score as the service will see it: the latest vital signs within the window, and every observation.
         var settings = AlertEngine.Settings()

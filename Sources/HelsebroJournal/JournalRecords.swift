@@ -290,3 +290,33 @@ public struct ConfigDocument: Sendable, Equatable {
         self.createdBy = createdBy
     }
 }
+
+extension ClinicalObservation {
+    /// Reads an observation as a clinician writes it (`A`…`U`, `air`/`oxygen`, scale `1`/`2`); the error names the
+    /// field at fault, in the words of `fields` (option or JSON names).
+    public init(
+        patient: String, consciousness: String?, oxygen: String?, spo2Scale: Int?, by: String, time: Timestamp,
+        fields: (consciousness: String, oxygen: String, scale: String)
+    ) throws(JournalError) {
+        var c: News2Score.Consciousness?
+        if let text = consciousness {
+            guard let v = News2Score.Consciousness(rawValue: text.uppercased()) else {
+                throw JournalError(.invalidArgument, "\(fields.consciousness) must be A, C, V, P or U")
+            }
+            c = v
+        }
+        if let oxygen, oxygen != "air" && oxygen != "oxygen" {
+            throw JournalError(.invalidArgument, "\(fields.oxygen) must be air or oxygen")
+        }
+        if let spo2Scale, spo2Scale != 1 && spo2Scale != 2 {
+            throw JournalError(.invalidArgument, "\(fields.scale) must be 1 or 2")
+        }
+        guard c != nil || oxygen != nil || spo2Scale != nil else {
+            throw JournalError(
+                .invalidArgument, "give \(fields.consciousness), \(fields.oxygen) or \(fields.scale)")
+        }
+        self.init(
+            patient: patient, consciousness: c, onOxygen: oxygen.map { $0 == "oxygen" },
+            scale: spo2Scale.map { $0 == 2 ? .scale2 : .scale1 }, by: by, time: time)
+    }
+}
