@@ -49,6 +49,8 @@ let package = Package(
             dependencies: [
                 "HelsebroCore", "HelsebroConfig", "HelsebroJournal",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],

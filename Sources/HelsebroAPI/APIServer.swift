@@ -3,6 +3,8 @@ import HelsebroConfig
 import HelsebroCore
 import HelsebroJournal
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import Synchronization
 
@@ -15,13 +17,17 @@ public struct APIServer: Sendable {
     let gate: Gate
     let host: String
     let port: Int
+    /// PEM certificate chain and private key files; plain HTTP without.
+    let tls: (certificate: String, key: String)?
     let logger: Logger
     /// How long emergency access lasts.
     let emergencySeconds: Int64 = 4 * 3600
 
     public init(
-        store: any JournalStore, library: ConfigLibrary, key: TokenKey, host: String, port: Int, logger: Logger
+        store: any JournalStore, library: ConfigLibrary, key: TokenKey, host: String, port: Int,
+        tls: (certificate: String, key: String)? = nil, logger: Logger
     ) {
+        self.tls = tls
         self.store = store
         self.library = library
         self.registries = RegistryCache(store: store, library: library)
@@ -39,9 +45,20 @@ public struct APIServer: Sendable {
         addConfigRoutes(router)
         let logger = self.logger
         let (host, port) = (self.host, self.port)
+        var server = HTTPServerBuilder.http1()
+        if let tls {
+            let chain = try NIOSSLCertificate.fromPEMFile(tls.certificate)
+            let key = try NIOSSLPrivateKey(file: tls.key, format: .pem)
+            let configuration = TLSConfiguration.makeServerConfiguration(
+                certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+            server = try .tls(.http1(), tlsConfiguration: configuration)
+        }
+        let scheme = tls == nil ? "http" : "https"
         let app = Application(
-            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "helsebro"),
-            onServerRunning: { _ in logger.info("http listening", metadata: ["address": "\(host):\(port)"]) },
+            router: router, server: server,
+            configuration: .init(address: .hostname(host, port: port), serverName: "helsebro"),
+            onServerRunning: { _ in logger.info("http listening", metadata: ["address": "\(scheme)://\(host):\(port)"])
+            },
             logger: logger)
         try await app.runService(gracefulShutdownSignals: [])
     }

@@ -36,6 +36,8 @@ struct ServeCommand: ParsableCommand {
     @Flag(help: "Do not write the daily summaries after midnight.") var noSummaries = false
     @Option(help: "HTTP API address, HOST:PORT (env HELSEBRO_HTTP; default 127.0.0.1:8080).") var http: String?
     @Flag(help: "No HTTP API.") var noHttp = false
+    @Option(help: "HTTPS: PEM certificate chain file for the HTTP API (with --http-tls-key).") var httpTlsCert: String?
+    @Option(help: "HTTPS: PEM private key file for the HTTP API.") var httpTlsKey: String?
     @Option(help: "Token key file (env HELSEBRO_TOKEN_KEY; default beside the journal, created if missing).")
     var tokenKey: String?
 
@@ -114,9 +116,18 @@ struct ServeCommand: ParsableCommand {
                 (0...65535).contains(port)
             else { throw ValidationError("--http must be HOST:PORT, got '\(address)'") }
             let key = try TokenKey.load(file: try journal.tokenKeyFile(tokenKey))
+            let certificate = try journal.setting(httpTlsCert, env: "HELSEBRO_HTTP_TLS_CERT", key: "http-tls-cert")
+            let privateKey = try journal.setting(httpTlsKey, env: "HELSEBRO_HTTP_TLS_KEY", key: "http-tls-key")
+            guard (certificate == nil) == (privateKey == nil) else {
+                throw ValidationError("--http-tls-cert and --http-tls-key go together")
+            }
+            for file in [certificate, privateKey].compactMap({ $0 })
+            where !FileManager.default.isReadableFile(atPath: file) {
+                throw ValidationError("cannot read \(file)")
+            }
             let server = APIServer(
                 store: store, library: library, key: key, host: String(address[..<colon]), port: port,
-                logger: logger)
+                tls: certificate.map { ($0, privateKey!) }, logger: logger)
             httpTask = Task.detached {
                 do {
                     try await server.run()

@@ -8,7 +8,8 @@ import Yams
 public enum ServiceConfigFile {
     public static let keys: Set<String> = [
         "broker", "journal", "client-id", "topic-prefix", "shared-group", "username", "password", "tls-ca",
-        "tls-cert", "tls-key", "max-batch", "log-level", "profiles-dir", "firmware-dir",
+        "tls-cert", "tls-key", "max-batch", "log-level", "profiles-dir", "firmware-dir", "http", "http-tls-cert",
+        "http-tls-key", "token-key",
     ]
 
     /// Reads the file; every problem names file, line and key.

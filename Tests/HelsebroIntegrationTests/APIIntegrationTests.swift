@@ -334,6 +334,37 @@ struct APIIntegrationTests {
         #expect(try f.journal.quarantine(since: nil).first?.reason.contains("0–250") == true)
     }
 
+    @Test("HTTPS with a certificate and key from the configuration; plain HTTP and untrusted clients get nothing")
+    func https() throws {
+        let broker = try TestBroker()
+        let (path, _) = try makeJournal(broker.directory, devices: [])
+        let cert = broker.directory + "/cert.pem"
+        let key = broker.directory + "/key.pem"
+        let made = try runStatus(
+            "/usr/bin/openssl",
+            [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj",
+                "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+            ])
+        #expect(made.status == 0, "\(made.output)")
+        let port = freePort()
+        let serve = try ServeProcess(
+            broker: broker, journal: path,
+            extraArguments: [
+                "--http", "127.0.0.1:\(port)", "--http-tls-cert", cert, "--http-tls-key", key, "--token-key",
+                broker.directory + "/token.key",
+            ])
+        defer { serve.stop() }
+        func status(_ args: [String]) -> String {
+            (try? run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}"] + args)) ?? ""
+        }
+        try waitUntil(30, "HTTPS to answer") {
+            status(["--cacert", cert, "https://127.0.0.1:\(port)/fhir/metadata"]) == "200"
+        }
+        #expect(status(["http://127.0.0.1:\(port)/fhir/metadata"]) != "200")
+        #expect(try runStatus("/usr/bin/curl", ["-s", "https://127.0.0.1:\(port)/fhir/metadata"]).status != 0)
+    }
+
     @Test("the access log's hash chain finds a changed, a removed and a reordered entry")
     func tamperEvidence() throws {
         let f = try Fixture()
