@@ -258,6 +258,35 @@ extension APIServer {
             }
             return Self.respond(status: .created, "{\"id\": \(Self.text(id))}", fhir: false)
         }
+        api.put("devices/:id") { request, context in
+            let p = try gate.principal(request)
+            try gate.require(p, .technician, .admin)
+            let id = try parameter(context, "id")
+            let body = try await Self.body(request)
+            guard let profile = body["profile"] as? String else {
+                throw APIError(.badRequest, "invalid", "profile is required")
+            }
+            let firmware = body["firmware"] as? String
+            do {
+                _ = try registries.current().plan(profile: profile, firmware: firmware)
+            } catch {
+                throw APIError(.badRequest, "invalid", "\(error)")
+            }
+            try Self.journal { () throws(JournalError) in
+                try store.updateDevice(DeviceRecord(id: id, profile: profile, firmware: firmware))
+            }
+            return Self.respond("{\"id\": \(Self.text(id)), \"profile\": \(Self.text(profile))}", fhir: false)
+        }
+        api.post("devices/:id/unpair") { request, context in
+            let p = try gate.principal(request)
+            try gate.require(p, .technician, .admin)
+            let id = try parameter(context, "id")
+            let at = Gate.now()
+            let ended = try Self.journal { () throws(JournalError) in try store.endPairing(device: id, at: at) }
+            return Self.respond(
+                "{\"device\": \(Self.text(id)), \"patient\": \(Self.text(ended.patient)), \"to\": \(Self.text(at.rfc3339))}",
+                fhir: false)
+        }
         api.post("pairings") { request, _ in
             let p = try gate.principal(request)
             try gate.require(p, .technician, .admin)

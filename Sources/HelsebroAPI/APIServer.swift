@@ -145,7 +145,14 @@ public struct APIServer: Sendable {
         fhir.get("Device") { request, _ in
             let p = try gate.principal(request)
             try gate.require(p, .technician, .admin)
-            let devices = try Self.journal { () throws(JournalError) in try store.devices() }
+            var devices = try Self.journal { () throws(JournalError) in try store.devices() }
+            if let patient = request.uri.queryParameters.get("patient").map(Self.reference) {
+                let now = Gate.now()
+                let worn = Set(
+                    try Self.journal { () throws(JournalError) in try store.pairings() }
+                        .filter { $0.patient == patient && $0.covers(now) }.map(\.device))
+                devices = devices.filter { worn.contains($0.id) }
+            }
             let base = Self.base(request)
             let entries = try devices.map { d in
                 FHIR.Entry(fullUrl: "\(base)/fhir/Device/\(d.id)", resource: try deviceResource(d))
@@ -177,6 +184,15 @@ public struct APIServer: Sendable {
                 FHIR.Entry(fullUrl: "\(base)/fhir/Flag/alert-\($0.id)", resource: FHIR.flag($0))
             }
             return Self.respond(FHIR.bundle(type: "searchset", entries: entries, total: entries.count), fhir: true)
+        }
+        fhir.get("Flag/:id") { request, context in
+            let p = try gate.principal(request)
+            let id = try parameter(context, "id")
+            guard id.hasPrefix("alert-"), let n = Int64(id.dropFirst(6)),
+                let a = try Self.journal({ () throws(JournalError) in try store.alert(id: n) })
+            else { throw APIError(.notFound, "not-found", "no Flag \(id)") }
+            try gate.authorize(p, patient: a.key.patient, scope: "alerts", action: "GET /fhir/Flag/{id}")
+            return Self.respond(FHIR.flag(a), fhir: true)
         }
         fhir.get("AuditEvent") { request, _ in
             let p = try gate.principal(request)

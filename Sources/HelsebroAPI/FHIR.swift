@@ -244,10 +244,11 @@ public enum FHIR {
     }
 
     public static func capabilityStatement(date: Timestamp) -> String {
-        func read(_ type: String, search: [(String, String)] = [], extra: String = "") -> String {
-            var r = "{\"type\": \"\(type)\", \"interaction\": [{\"code\": \"read\"}"
-            if !search.isEmpty { r += ", {\"code\": \"search-type\"}" }
-            r += "]"
+        func read(_ type: String, search: [(String, String)] = [], readable: Bool = true, extra: String = "") -> String
+        {
+            var interactions = readable ? ["{\"code\": \"read\"}"] : []
+            if !search.isEmpty { interactions.append("{\"code\": \"search-type\"}") }
+            var r = "{\"type\": \"\(type)\", \"interaction\": [\(interactions.joined(separator: ", "))]"
             if !search.isEmpty {
                 r +=
                     ", \"searchParam\": ["
@@ -267,7 +268,7 @@ public enum FHIR {
                 search: [("patient", "reference"), ("code", "token"), ("date", "date"), ("_count", "number")]),
             read("Device", search: [("patient", "reference")]),
             read("Flag", search: [("patient", "reference")]),
-            read("AuditEvent", search: [("patient", "reference")]),
+            read("AuditEvent", search: [("patient", "reference")], readable: false),
         ]
         return "{\"resourceType\": \"CapabilityStatement\", \"status\": \"active\", \"date\": \(text(date.rfc3339)), "
             + "\"publisher\": \"Helsebro\", \"kind\": \"instance\", "

@@ -8,6 +8,11 @@ public protocol JournalStore: Sendable {
     func addPatient(id: String, name: String?) throws(JournalError)
     func addDevice(_ device: DeviceRecord) throws(JournalError)
     func pair(_ pairing: Pairing) throws(JournalError)
+    /// Changes a registered device's profile or firmware (a firmware update); its readings keep what they were
+    /// decoded with.
+    func updateDevice(_ device: DeviceRecord) throws(JournalError)
+    /// Ends the device's open pairing at `at`; `notFound` when it has none.
+    func endPairing(device: String, at: Timestamp) throws(JournalError) -> Pairing
     func devices() throws(JournalError) -> [DeviceRecord]
     func pairings() throws(JournalError) -> [Pairing]
     /// Writes a batch in one transaction; a message whose identity is already journalled is counted as a duplicate

@@ -157,6 +157,37 @@ public final class SQLiteJournal: JournalStore {
         }
     }
 
+    public func updateDevice(_ device: DeviceRecord) throws(JournalError) {
+        try run("updating the device") {
+            try pool.write { db in
+                try db.execute(
+                    sql: "UPDATE device SET profile = ?, firmware = ? WHERE id = ?",
+                    arguments: [device.profile, device.firmware, device.id])
+                if db.changesCount == 0 { throw JournalError(.notFound, "no such device") }
+            }
+        }
+    }
+
+    public func endPairing(device: String, at: Timestamp) throws(JournalError) -> Pairing {
+        try run("ending a pairing") {
+            try pool.write { db in
+                guard
+                    let row = try Row.fetchOne(
+                        db,
+                        sql: """
+                            SELECT * FROM pairing WHERE device = ? AND from_us <= ? AND (to_us IS NULL OR to_us > ?)
+                            ORDER BY from_us DESC LIMIT 1
+                            """,
+                        arguments: [device, at.microseconds, at.microseconds])
+                else { throw JournalError(.notFound, "the device is not paired at that time") }
+                try db.execute(
+                    sql: "UPDATE pairing SET to_us = ? WHERE id = ?", arguments: [at.microseconds, row["id"]])
+                return Pairing(
+                    device: device, patient: row["patient"], from: Timestamp(microseconds: row["from_us"]), to: at)
+            }
+        }
+    }
+
     public func pair(_ p: Pairing) throws(JournalError) {
         try run("pairing") {
             try pool.write { db in

@@ -134,6 +134,11 @@ struct APIIntegrationTests {
             #expect(try f.call("GET", path, token: device).status == 403, "\(path) as a device")
             #expect(try f.call("GET", path, token: admin).status == 403, "\(path) as an admin")
         }
+        let worn = try #require(
+            try f.call("GET", "/fhir/Device?patient=patient-a", token: technician).json as? [String: Any])
+        #expect(worn["total"] as? Int == 2)
+        #expect(try f.call("GET", "/fhir/Flag/alert-1", token: patientA).status == 200)
+        #expect(try f.call("GET", "/fhir/Flag/alert-1", token: patientB).status == 403)
         for path in ["/fhir/Device", "/fhir/Device/cuff-1", "/api/devices"] {
             #expect(try f.call("GET", path, token: technician).status == 200, "\(path) as a technician")
             #expect(try f.call("GET", path, token: clinician).status == 403, "\(path) as a clinician")
@@ -191,6 +196,17 @@ struct APIIntegrationTests {
         #expect(
             try f.call("POST", "/api/devices", token: clinician, body: #"{"id": "y", "profile": "bp-cuff-ua200"}"#)
                 .status == 403)
+        // A firmware update, and the end of a pairing; a device not paired cannot be unpaired.
+        #expect(
+            try f.call(
+                "PUT", "/api/devices/cuff-9", token: technician,
+                body: #"{"profile": "bp-cuff-ua200", "firmware": "bp-cuff-ua200-fw1"}"#
+            ).status == 200)
+        #expect(try f.journal.devices().first { $0.id == "cuff-9" }?.firmware == "bp-cuff-ua200-fw1")
+        let unpaired = try f.call("POST", "/api/devices/cuff-2/unpair", token: technician)
+        #expect(unpaired.status == 200 && (unpaired.json as? [String: Any])?["patient"] as? String == "patient-b")
+        #expect(try f.journal.pairings().first { $0.device == "cuff-2" }?.to != nil)
+        #expect(try f.call("POST", "/api/devices/cuff-9/unpair", token: technician).status == 404)
         #expect(try f.journal.verifyAccessLog().problem == nil)
     }
 
