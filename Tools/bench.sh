@@ -23,7 +23,7 @@ for mode in "decode only" "decode + validate"; do
     [[ "$mode" == "decode only" ]] && swift_decode=$median
 done
 # The straight-line C decoder of the same frames (Tools/c-baseline/bp_decode.c), same passes, same runs.
-cc -O2 -o .build/bp_decode Tools/c-baseline/bp_decode.c -lm
+cc -O2 -o .build/bp_decode Tools/c-baseline/bp_decode.c
 rates=()
 for ((i = 0; i < runs; i++)); do
     rates+=("$(.build/bp_decode .build/bp-frames.bin 500 | awk '/^payloads\/s:/ {print $2}')")

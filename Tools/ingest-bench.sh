@@ -69,7 +69,8 @@ for ((r = 1; r <= runs; r++)); do
     readings=$("$bin/helsebro" stats --journal "$journal" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["readings"])')
     rate=$(python3 -c "print('%.0f' % ($n / ($t1 - $t0)))")
     helsebro+=("$rate")
-    echo "run $r: helsebro serve → SQLite journal: $rate messages/s ($readings readings in the journal)"
+    peak=$(awk '/^VmHWM/ {printf "%.1f MB", $2 / 1024}' "/proc/$serve/status" 2>/dev/null || echo "?")
+    echo "run $r: helsebro serve → SQLite journal: $rate messages/s ($readings readings in the journal; peak resident memory $peak)"
     kill "$serve" "$broker_pid" 2>/dev/null || true
 done
 b=$(printf '%s\n' "${bare[@]}" | median)
