@@ -3,11 +3,21 @@
 # consumed (a) by a bare libmosquitto subscriber that does no work and (b) by `helsebro serve` writing the durable
 # SQLite journal (WAL, synchronous=FULL, ack after commit). Each run uses a fresh broker and journal; the rate is
 # N / (time from the publisher's start until the consumer has all N). Prints every run and the medians.
-# Usage: Tools/ingest-bench.sh [N] [RUNS]     (defaults 50000 and 3)
+# MIX: `bp` (default) is one blood-pressure cuff; `mix` is the simulator's realistic mix from 50 patients (home GATT
+# and SenML, hospital HL7, vendor frames, 1% malformed on purpose), generated as fast as it can.
+# Usage: Tools/ingest-bench.sh [N] [RUNS] [bp|mix]     (defaults 50000, 3 and bp)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-50000}
 runs=${2:-3}
+mix=${3:-bp}
+if [[ "$mix" == "mix" ]]; then
+    publish=(--patients 50 --rate 10000000 --faults 0.01 --quiet)
+    register=(--patients 50)
+else
+    publish=(--flood --quiet)
+    register=(--flood --patients 1)
+fi
 Tools/setup.sh
 swift build -c release --product helsebro 2>&1 | tail -n 1
 swift build -c release --product helsebro-sim 2>&1 | tail -n 1
@@ -38,7 +48,7 @@ for ((r = 1; r <= runs; r++)); do
     sub=$!
     for _ in $(seq 200); do grep -q subscribed "$dir/sub.out" 2>/dev/null && break; sleep 0.05; done
     t0=$(now)
-    "$bin/helsebro-sim" --broker "mqtt://127.0.0.1:$port" --flood --count "$n" --quiet > /dev/null
+    "$bin/helsebro-sim" --broker "mqtt://127.0.0.1:$port" "${publish[@]}" --count "$n" > /dev/null
     wait "$sub"
     t1=$(awk '/^received/ {print $4}' "$dir/sub.out")
     rate=$(python3 -c "print('%.0f' % ($n / ($t1 - $t0)))")
@@ -49,14 +59,14 @@ for ((r = 1; r <= runs; r++)); do
     dir="$work/helsebro-$r"
     start_broker "$dir"
     journal="sqlite:$dir/journal.sqlite"
-    "$bin/helsebro-sim" --register "$journal" --register-only --flood --patients 1 --quiet
+    "$bin/helsebro-sim" --register "$journal" --register-only "${register[@]}" --quiet
     "$bin/helsebro" serve --broker "mqtt://127.0.0.1:$port" --journal "$journal" > "$dir/serve.log" 2>&1 &
     serve=$!
     pids+=($serve)
     for _ in $(seq 200); do grep -q subscribed "$dir/serve.log" 2>/dev/null && break; sleep 0.05; done
     before=0
     t0=$(now)
-    "$bin/helsebro-sim" --broker "mqtt://127.0.0.1:$port" --flood --count "$n" --quiet > /dev/null &
+    "$bin/helsebro-sim" --broker "mqtt://127.0.0.1:$port" "${publish[@]}" --count "$n" > /dev/null &
     target=$((before + n))
     # Poll gently (a busy poller would take CPU from the service); the end time is the receive time of the last
     # message as the journal recorded it, as the bare subscriber records its last message.
@@ -70,9 +80,10 @@ for ((r = 1; r <= runs; r++)); do
     rate=$(python3 -c "print('%.0f' % ($n / ($t1 - $t0)))")
     helsebro+=("$rate")
     peak=$(awk '/^VmHWM/ {printf "%.1f MB", $2 / 1024}' "/proc/$serve/status" 2>/dev/null || echo "?")
-    echo "run $r: helsebro serve → SQLite journal: $rate messages/s ($readings readings in the journal; peak resident memory $peak)"
+    rps=$(python3 -c "print('%.0f' % ($readings / ($t1 - $t0)))")
+    echo "run $r: helsebro serve → SQLite journal: $rate messages/s, $rps readings/s ($readings readings; peak resident memory $peak)"
     kill "$serve" "$broker_pid" 2>/dev/null || true
 done
 b=$(printf '%s\n' "${bare[@]}" | median)
 h=$(printf '%s\n' "${helsebro[@]}" | median)
-echo "median over $runs runs of $n messages: bare subscriber $b msg/s, helsebro $h msg/s ($(python3 -c "print('%.0f' % (100 * $h / $b))")% of bare; $(python3 -c "print('%.0f' % (4 * $h))") readings/s)"
+echo "median over $runs runs of $n messages ($mix): bare subscriber $b msg/s, helsebro $h msg/s ($(python3 -c "print('%.0f' % (100 * $h / $b))")% of bare; last run $readings readings)"

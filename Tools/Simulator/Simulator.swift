@@ -69,7 +69,8 @@ struct Simulator: ParsableCommand {
         if let register { try registerDevices(register) }
         if registerOnly { return }
         let publisher = try MQTTPublisher(
-            host: mqtt.host, port: mqtt.port, clientID: "helsebro-sim-\(getpid())", window: flood ? 1000 : 100)
+            host: mqtt.host, port: mqtt.port, clientID: "helsebro-sim-\(getpid())",
+            window: flood || rate > 10_000 ? 1000 : 100)
         if let latencyProbe {
             try runLatencyProbe(publisher, mqtt: mqtt, seconds: latencyProbe)
             return
