@@ -2,7 +2,8 @@
 # Publish-to-alert latency at a steady load: a fresh broker and journal, `helsebro serve` (release build), and
 # `helsebro-sim --latency-probe`: normal blood-pressure readings at RATE messages/s plus a probe cuff every 100 ms whose
 # readings go abnormal and back, each cycle raising and resolving an alert. Prints the percentiles of the time from
-# the probe's publish to the alert message received on helsebro/v1/alerts/probe-patient.
+# the probe's publish to the alert message received on helsebro/v1/alerts/probe-patient, and from publish to commit
+# (the probe's reading found in the journal by a reader polling every millisecond).
 # Usage: Tools/alert-latency.sh [RATE] [SECONDS] [RUNS]     (defaults 15000, 20 and 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,7 +34,7 @@ for ((r = 1; r <= runs; r++)); do
     pids+=($serve)
     for _ in $(seq 200); do grep -q subscribed "$dir/serve.log" 2>/dev/null && break; sleep 0.05; done
     echo -n "run $r: "
-    "$bin/helsebro-sim" --broker "mqtt://127.0.0.1:$port" --latency-probe "$seconds" --rate "$rate"
+    "$bin/helsebro-sim" --broker "mqtt://127.0.0.1:$port" --latency-probe "$seconds" --rate "$rate" --register "$journal" --flood --patients 1 --quiet
     kill -INT "$serve"; wait "$serve" || true
     kill "$broker"; wait "$broker" 2>/dev/null || true
 done

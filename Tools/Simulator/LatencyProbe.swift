@@ -1,5 +1,6 @@
 import Foundation
 import HelsebroCore
+import HelsebroJournal
 import HelsebroMQTT
 import Synchronization
 
@@ -32,6 +33,31 @@ extension Simulator {
         }
         listener.start()
         while !subscribed.withLock({ $0 }) { usleep(10_000) }
+        // With the journal (--register), also time publish → commit: a reader polls the journal every millisecond for
+        // the probe's systolic readings (one per probe message, committed in order).
+        let published = Mutex<[Double]>([])
+        let commits = Mutex<[Double]>([])
+        let store = try register.map { try SQLiteJournal(path: String($0.dropFirst("sqlite:".count))) }
+        let poller = Thread {
+            guard let store else { return }
+            var seen = 0
+            while !state.withLock({ $0.stop }) {
+                let total =
+                    (try? store.searchReadings(
+                        patient: "probe-patient", loinc: "8480-6", mdc: nil, from: nil, to: nil, limit: 1, offset: 0))?
+                    .total ?? seen
+                if total > seen {
+                    let t = Date().timeIntervalSince1970
+                    let sent = published.withLock { $0 }
+                    commits.withLock { c in
+                        for k in seen..<min(total, sent.count) { c.append(t - sent[k]) }
+                    }
+                    seen = total
+                }
+                usleep(1000)
+            }
+        }
+        poller.start()
         let started = Date().timeIntervalSince1970
         var sent = 0
         var probes = 0
@@ -57,6 +83,7 @@ extension Simulator {
                 let t = Date().timeIntervalSince1970
                 if phase == 0 { state.withLock { $0.expected.append(("raised", t)) } }
                 if phase == 2 { state.withLock { $0.expected.append(("resolved", t)) } }
+                published.withLock { $0.append(t) }
                 try publisher.publish(
                     topic: "\(topicPrefix)/devices/probe-cuff/gatt/2a35", payload: frame,
                     userProperties: [("seq", String(probes))])
@@ -72,14 +99,23 @@ extension Simulator {
             s.stop = true
             return (s.latencies.sorted(), s.expected.count)
         }
-        func p(_ q: Double) -> String {
-            guard !latencies.isEmpty else { return "-" }
-            let i = min(latencies.count - 1, Int((Double(latencies.count) * q).rounded(.up)) - 1)
-            return String(format: "%.1f", latencies[max(0, i)] * 1000)
+        func percentiles(_ sorted: [Double]) -> String {
+            func p(_ q: Double) -> String {
+                guard !sorted.isEmpty else { return "-" }
+                let i = min(sorted.count - 1, Int((Double(sorted.count) * q).rounded(.up)) - 1)
+                return String(format: "%.1f", sorted[max(0, i)] * 1000)
+            }
+            return "p50 \(p(0.5)) p90 \(p(0.9)) p99 \(p(0.99)) max \(p(1.0))"
         }
         print(
             String(format: "helsebro-sim: load %.0f messages/s for %.0f s; ", Double(sent) / elapsed, elapsed)
                 + "\(latencies.count) alerts timed (\(unanswered) unanswered); "
-                + "publish-to-alert ms: p50 \(p(0.5)) p90 \(p(0.9)) p99 \(p(0.99)) max \(p(1.0))")
+                + "publish-to-alert ms: \(percentiles(latencies))")
+        let committed = commits.withLock { $0.sorted() }
+        if store != nil {
+            print(
+                "helsebro-sim: \(committed.count) probe messages timed to commit; publish-to-commit ms: \(percentiles(committed))"
+            )
+        }
     }
 }
