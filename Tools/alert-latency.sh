@@ -14,19 +14,11 @@ Tools/setup.sh
 swift build -c release --product helsebro 2>&1 | tail -n 1
 swift build -c release --product helsebro-sim 2>&1 | tail -n 1
 bin=$(swift build -c release --show-bin-path)
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT INT TERM
+source Tools/lib.sh
 for ((r = 1; r <= runs; r++)); do
     dir="$work/run-$r"
-    mkdir -p "$dir"
-    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    sed -e "s|@PORT@|$port|" -e "s|@DIR@|$dir|" -e "s|@USER@|$(id -un)|" Tools/mosquitto.conf.template > "$dir/mosquitto.conf"
-    mosquitto -c "$dir/mosquitto.conf" > /dev/null 2>&1 &
-    broker=$!
-    pids+=($broker)
-    for _ in $(seq 100); do python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null && break; sleep 0.05; done
+    start_broker "$dir"
+    broker=$broker_pid
     journal="sqlite:$dir/journal.sqlite"
     "$bin/helsebro-sim" --register "$journal" --register-only --flood --patients 1 --quiet
     "$bin/helsebro" serve --broker "mqtt://127.0.0.1:$port" --journal "$journal" --no-summaries > "$dir/serve.log" 2>&1 &

@@ -14,16 +14,9 @@ fi
 swift build --product helsebro 2>&1 | tail -n 1
 swift build --product helsebro-sim 2>&1 | tail -n 1
 bin=$(swift build --show-bin-path)
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT INT TERM
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-port=$(free_port)
+source Tools/lib.sh
+start_broker "$work/broker"
 http=$(free_port)
-sed -e "s|@PORT@|$port|" -e "s|@DIR@|$work|" -e "s|@USER@|$(id -un)|" Tools/mosquitto.conf.template > "$work/mosquitto.conf"
-mosquitto -c "$work/mosquitto.conf" > /dev/null 2>&1 &
-pids+=($!)
 journal="sqlite:$work/journal.sqlite"
 "$bin/helsebro-sim" --register "$journal" --register-only --patients 2 --quiet
 "$bin/helsebro" serve --broker "mqtt://127.0.0.1:$port" --journal "$journal" --http "127.0.0.1:$http" --no-summaries \
@@ -39,7 +32,7 @@ for who in "patient sim-patient-1" "clinician dr-fuzz" "technician tech-fuzz"; d
     echo "== schemathesis as $who"
     .build-fuzz/bin/schemathesis run "http://127.0.0.1:$http/openapi.yaml" --url "http://127.0.0.1:$http" \
         -H "Authorization: Bearer $(token $who)" --max-examples "$examples" --exclude-path /api/alerts/stream \
-        --checks not_a_server_error,status_code_conformance,response_schema_conformance | tail -n 8 || status=1
+        --checks not_a_server_error,status_code_conformance,response_schema_conformance || status=1
 done
 "$bin/helsebro" audit verify --journal "$journal"
 exit $status

@@ -22,20 +22,7 @@ Tools/setup.sh
 swift build -c release --product helsebro 2>&1 | tail -n 1
 swift build -c release --product helsebro-sim 2>&1 | tail -n 1
 bin=$(swift build -c release --show-bin-path)
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT INT TERM
-
-start_broker() {  # $1: folder; sets $port and $broker_pid (not in a subshell: the broker must not hold a pipe)
-    mkdir -p "$1"
-    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    sed -e "s|@PORT@|$port|" -e "s|@DIR@|$1|" -e "s|@USER@|$(id -un)|" Tools/mosquitto.conf.template > "$1/mosquitto.conf"
-    mosquitto -c "$1/mosquitto.conf" > /dev/null 2>&1 &
-    broker_pid=$!
-    pids+=($broker_pid)
-    for _ in $(seq 100); do python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null && break; sleep 0.05; done
-}
+source Tools/lib.sh
 now() { python3 -c 'import time; print("%.6f" % time.time())'; }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 

@@ -244,38 +244,21 @@ extension APIServer {
             let p = try gate.principal(request)
             try gate.require(p, .technician, .admin)
             let body = try await Self.body(request)
-            guard let id = body["id"] as? String, !id.isEmpty, let profile = body["profile"] as? String else {
-                throw APIError(.badRequest, "invalid", "id and profile are required")
+            guard let id = body["id"] as? String, !id.isEmpty else {
+                throw APIError(.badRequest, "invalid", "id is required")
             }
-            let firmware = body["firmware"] as? String
-            do {
-                _ = try registries.current().plan(profile: profile, firmware: firmware)
-            } catch {
-                throw APIError(.badRequest, "invalid", "\(error)")
-            }
-            try Self.journal { () throws(JournalError) in
-                try store.addDevice(DeviceRecord(id: id, profile: profile, firmware: firmware))
-            }
+            let device = try deviceRecord(id: id, body)
+            try Self.journal { () throws(JournalError) in try store.addDevice(device) }
             return Self.respond(status: .created, "{\"id\": \(Self.text(id))}", fhir: false)
         }
         api.put("devices/:id") { request, context in
             let p = try gate.principal(request)
             try gate.require(p, .technician, .admin)
             let id = try parameter(context, "id")
-            let body = try await Self.body(request)
-            guard let profile = body["profile"] as? String else {
-                throw APIError(.badRequest, "invalid", "profile is required")
-            }
-            let firmware = body["firmware"] as? String
-            do {
-                _ = try registries.current().plan(profile: profile, firmware: firmware)
-            } catch {
-                throw APIError(.badRequest, "invalid", "\(error)")
-            }
-            try Self.journal { () throws(JournalError) in
-                try store.updateDevice(DeviceRecord(id: id, profile: profile, firmware: firmware))
-            }
-            return Self.respond("{\"id\": \(Self.text(id)), \"profile\": \(Self.text(profile))}", fhir: false)
+            let device = try deviceRecord(id: id, try await Self.body(request))
+            try Self.journal { () throws(JournalError) in try store.updateDevice(device) }
+            return Self.respond(
+                "{\"id\": \(Self.text(id)), \"profile\": \(Self.text(device.profile))}", fhir: false)
         }
         api.post("devices/:id/unpair") { request, context in
             let p = try gate.principal(request)
@@ -307,6 +290,20 @@ extension APIServer {
                 status: .ok, headers: [.contentType: "application/yaml"],
                 body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.text)))
         }
+    }
+
+    /// A device from a request body: its profile and firmware must make a decode plan in the registry now.
+    func deviceRecord(id: String, _ body: [String: Any]) throws -> DeviceRecord {
+        guard let profile = body["profile"] as? String else {
+            throw APIError(.badRequest, "invalid", "profile is required")
+        }
+        let firmware = body["firmware"] as? String
+        do {
+            _ = try registries.current().plan(profile: profile, firmware: firmware)
+        } catch {
+            throw APIError(.badRequest, "invalid", "\(error)")
+        }
+        return DeviceRecord(id: id, profile: profile, firmware: firmware)
     }
 
     func alertFor(_ context: BasicRequestContext) throws -> AlertRecord {
