@@ -148,13 +148,15 @@ public final class IngestPipeline {
         }
         // HL7: MSH-10 is the message's identity, and PID-3 names the patient the gateway believes it is about.
         var hl7: (controlID: String, patients: [String])?
-        if Channel(route.channelText) == .hl7v2, case .success(let message) = HL7Message.parse(m.payload),
-            let msh = message.segments.first
-        {
-            let patients = message.segments("PID").flatMap { pid in
-                message.repetitions(pid[3]).filter { !$0.isEmpty }.map { message.components($0)[0] }
+        if Channel(route.channelText) == .hl7v2 {
+            if let header = HL7Header.scan(m.payload) {
+                hl7 = (header.controlID, header.patients)
+            } else if case .success(let message) = HL7Message.parse(m.payload), let msh = message.segments.first {
+                let patients = message.segments("PID").flatMap { pid in
+                    message.repetitions(pid[3]).filter { !$0.isEmpty }.map { message.components($0)[0] }
+                }
+                hl7 = (msh[10], patients)
             }
-            hl7 = (msh[10], patients)
         }
         let baseIdentity =
             if let hl7, !hl7.controlID.isEmpty {

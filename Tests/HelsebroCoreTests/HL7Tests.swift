@@ -83,6 +83,24 @@ struct HL7Tests {
         #expect(r.observations[0].mdc == 149_522 && r.observations[0].label == "MDC_PULS_RATE")
     }
 
+    @Test(
+        "the header scan reads what the full parser reads: MSH-10 and every PID-3 identifier",
+        arguments: ["\r", "\n", "\r\n"])
+    func headerScan(separator: String) throws {
+        for lines in [Self.ihe, Self.aware, Self.ihe + ["PID|||A-1^^^X^PI~B-2^^^Y^MR||Doe"]] {
+            let bytes = [0x0B] + Array(lines.joined(separator: separator).utf8) + [0x1C, 0x0D]
+            let full = try HL7Result.read(try HL7Message.parse(bytes).get(), clock: .utc).get()
+            let header = try #require(HL7Header.scan(bytes))
+            #expect(header.controlID == full.controlID)
+            #expect(header.patients == full.patientIdentifiers)
+        }
+        #expect(HL7Header.scan(Self.ihe.joined(separator: "\r").utf8.map { $0 })?.patients == ["789567"])
+        // Escapes in PID-3, and no MSH: left to the full parser.
+        #expect(HL7Header.scan(Array((Self.ihe[0] + "\rPID|||A\\T\\B^^^X").utf8)) == nil)
+        #expect(HL7Header.scan(Array("PID|||1".utf8)) == nil)
+        #expect(HL7Header.scan(Array("MSH|^~\\&|A|B|||20240101||ORU^R01|".utf8))?.controlID == "")
+    }
+
     @Test("escape sequences and other encoding characters")
     func escapes() throws {
         let lines = [

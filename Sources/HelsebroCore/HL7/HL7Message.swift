@@ -136,3 +136,67 @@ public enum HL7Problem: Error, Hashable, Sendable {
         }
     }
 }
+
+/// MSH-10 (the message control id) and the PID-3 identifiers (first component of each repetition) of an HL7 v2
+/// message, read straight from the bytes: the ingest path needs only these before the decode plan parses the message,
+/// and a full parse would double the work. Returns nil where the full parser must decide (no MSH, odd encoding
+/// characters, an escape sequence in PID-3).
+public struct HL7Header: Sendable, Equatable {
+    public var controlID: String
+    public var patients: [String]
+
+    public init(controlID: String, patients: [String]) {
+        self.controlID = controlID
+        self.patients = patients
+    }
+
+    public static func scan(_ b: [UInt8]) -> HL7Header? {
+        var i = 0
+        while i < b.count, b[i] == 0x0B || b[i] == 0x0D || b[i] == 0x0A { i += 1 }
+        guard b.count - i >= 8, b[i] == 0x4D, b[i + 1] == 0x53, b[i + 2] == 0x48 else { return nil }
+        let fs = b[i + 3]
+        let component = b[i + 4]
+        let repetition = b[i + 5]
+        let escape = b[i + 6]
+        guard fs != component, fs != repetition, fs != escape, component != repetition else { return nil }
+        var header = HL7Header(controlID: "", patients: [])
+        var start = i
+        while start < b.count {
+            var end = start
+            while end < b.count, b[end] != 0x0D, b[end] != 0x0A, b[end] != 0x1C { end += 1 }
+            if end - start >= 3 {
+                let msh = b[start] == 0x4D && b[start + 1] == 0x53 && b[start + 2] == 0x48
+                let pid = b[start] == 0x50 && b[start + 1] == 0x49 && b[start + 2] == 0x44
+                if msh || pid {
+                    // parts[0] is the name; MSH's parts[k] is MSH-(k+1) (MSH-1 is the separator), PID's is PID-k.
+                    let wanted = msh ? 9 : 3
+                    var k = 0
+                    var s = start
+                    var j = start
+                    while j <= end {
+                        if j == end || b[j] == fs {
+                            if k == wanted {
+                                let field = b[s..<j]
+                                if msh {
+                                    header.controlID = String(decoding: field, as: UTF8.self)
+                                } else {
+                                    if field.contains(escape) { return nil }
+                                    for r in field.split(separator: repetition, omittingEmptySubsequences: false) {
+                                        let id = r.prefix { $0 != component }
+                                        if !id.isEmpty { header.patients.append(String(decoding: id, as: UTF8.self)) }
+                                    }
+                                }
+                                break
+                            }
+                            k += 1
+                            s = j + 1
+                        }
+                        j += 1
+                    }
+                }
+            }
+            start = end + 1
+        }
+        return header
+    }
+}
