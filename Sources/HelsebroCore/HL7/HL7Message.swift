@@ -12,34 +12,53 @@ public struct HL7Message: Sendable {
     public var segments: [HL7Segment]
 
     public static func parse(_ bytes: [UInt8]) -> Result<HL7Message, HL7Problem> {
-        let cleaned = bytes.filter { $0 != 0x0B && $0 != 0x1C }
-        let text =
-            String(validating: cleaned, as: UTF8.self)
-            ?? String(String.UnicodeScalarView(cleaned.map { Unicode.Scalar($0) }))
-        let lines = text.split(omittingEmptySubsequences: true) { $0 == "\r" || $0 == "\n" || $0 == "\r\n" }
-        guard let first = lines.first, first.hasPrefix("MSH"), first.count >= 8 else { return .failure(.missingMSH) }
-        let chars = Array(first)
-        let fieldSeparator = chars[3]
-        let encoding = chars[4...].prefix { $0 != fieldSeparator }
-        guard encoding.count >= 4, Set(encoding.prefix(4)).count == 4, !encoding.contains(fieldSeparator),
-            !fieldSeparator.isLetter, !fieldSeparator.isNumber
+        // Split on bytes, not Characters: the separators are ASCII, and grapheme-aware splitting of the whole text was
+        // most of the parser's time. Text is made per field, as UTF-8 if the message is, else ISO 8859-1.
+        let cleaned = bytes.contains(0x0B) || bytes.contains(0x1C) ? bytes.filter { $0 != 0x0B && $0 != 0x1C } : bytes
+        let isUTF8 = String(validating: cleaned, as: UTF8.self) != nil
+        func text(_ field: ArraySlice<UInt8>) -> String {
+            isUTF8
+                ? String(decoding: field, as: UTF8.self)
+                : String(String.UnicodeScalarView(field.map { Unicode.Scalar($0) }))
+        }
+        var lines: [ArraySlice<UInt8>] = []
+        var lineStart = 0
+        for i in 0...cleaned.count where i == cleaned.count || cleaned[i] == 0x0D || cleaned[i] == 0x0A {
+            if i > lineStart { lines.append(cleaned[lineStart..<i]) }
+            lineStart = i + 1
+        }
+        guard let first = lines.first, first.count >= 8, first.starts(with: [0x4D, 0x53, 0x48]) else {
+            return .failure(.missingMSH)
+        }
+        let fs = first[first.startIndex + 3]
+        let encoding = first[(first.startIndex + 4)...].prefix { $0 != fs }
+        func isAlphanumeric(_ b: UInt8) -> Bool { (b >= 0x30 && b <= 0x39) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A) }
+        guard fs < 0x80, encoding.count >= 4, Set(encoding.prefix(4)).count == 4,
+            encoding.prefix(4).allSatisfy({ $0 < 0x80 }), !isAlphanumeric(fs)
         else { return .failure(.badEncodingCharacters) }
-        let e = Array(encoding)
+        let e = Array(encoding.prefix(4)).map { Character(Unicode.Scalar($0)) }
+        let separator = Character(Unicode.Scalar(fs))
         var message = HL7Message(
-            fieldSeparator: fieldSeparator, component: e[0], repetition: e[1], escape: e[2], subcomponent: e[3],
+            fieldSeparator: separator, component: e[0], repetition: e[1], escape: e[2], subcomponent: e[3],
             segments: [])
+        message.segments.reserveCapacity(lines.count)
         for line in lines {
-            let parts = line.split(separator: fieldSeparator, omittingEmptySubsequences: false).map(String.init)
-            guard let name = parts.first, name.count == 3, name.allSatisfy({ $0.isUppercase || $0.isNumber }) else {
+            let parts = line.split(separator: fs, omittingEmptySubsequences: false)
+            guard let name = parts.first, name.count == 3,
+                name.allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39) })
+            else {
                 return .failure(.malformedSegment(index: message.segments.count))
             }
-            if name == "MSH" {
+            let nameText = text(name)
+            var fields: [String] = []
+            fields.reserveCapacity(parts.count + 1)
+            fields.append(nameText)
+            if nameText == "MSH" {
                 // MSH-1 is the separator itself: shift so that fields[n] is MSH-n.
-                message.segments.append(
-                    HL7Segment(name: name, fields: [name, String(fieldSeparator)] + parts.dropFirst()))
-            } else {
-                message.segments.append(HL7Segment(name: name, fields: parts))
+                fields.append(String(separator))
             }
+            for part in parts.dropFirst() { fields.append(text(part)) }
+            message.segments.append(HL7Segment(name: nameText, fields: fields))
         }
         return .success(message)
     }
