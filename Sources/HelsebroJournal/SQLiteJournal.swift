@@ -276,15 +276,25 @@ public final class SQLiteJournal: JournalStore {
                     }
                     switch outcome.result {
                     case .readings(let rows):
+                        let row = RowBinder(reading, db)
                         for r in rows {
                             let number = r.value.number
                             let absent: String? = if case .absent(let a) = r.value { a.code } else { nil }
-                            try reading.execute(arguments: [
-                                r.patient, r.device, r.metric, number?.mantissa, number.map { Int($0.exponent) },
-                                absent, r.unit,
-                                r.loinc, r.mdc.map { Int64($0) }, r.time.microseconds, outcome.received.microseconds,
-                                r.status.joined(separator: ","), outcome.identity, r.profileVersion,
-                            ])
+                            row.bind(1, r.patient)
+                            row.bind(2, r.device)
+                            row.bind(3, r.metric)
+                            row.bind(4, number?.mantissa)
+                            row.bind(5, number.map { Int64($0.exponent) })
+                            row.bind(6, absent)
+                            row.bind(7, r.unit)
+                            row.bind(8, r.loinc)
+                            row.bind(9, r.mdc.map { Int64($0) })
+                            row.bind(10, r.time.microseconds)
+                            row.bind(11, outcome.received.microseconds)
+                            row.bind(12, r.status.isEmpty ? "" : r.status.joined(separator: ","))
+                            row.bind(13, outcome.identity)
+                            row.bind(14, r.profileVersion.map { Int64($0) })
+                            try row.step()
                         }
                         result.readings += rows.count
                         for var e in outcome.alerts {
