@@ -12,7 +12,7 @@ n=${1:-50000}
 runs=${2:-3}
 mix=${3:-bp}
 if [[ "$mix" == "mix" ]]; then
-    publish=(--patients 50 --rate 10000000 --faults 0.01 --quiet)
+    publish=(--patients 50 --rate 10000000 --faults 0.01 --pregenerate --quiet)
     register=(--patients 50)
 else
     publish=(--flood --quiet)
@@ -35,7 +35,8 @@ for ((r = 1; r <= runs; r++)); do
     sub=$!
     for _ in $(seq 200); do grep -q subscribed "$dir/sub.out" 2>/dev/null && break; sleep 0.05; done
     t0=$(now)
-    "$bin/helsebro-sim" --broker "mqtt://127.0.0.1:$port" "${publish[@]}" --count "$n" > /dev/null
+    "$bin/helsebro-sim" --broker "mqtt://127.0.0.1:$port" "${publish[@]}" --count "$n" > "$dir/pub.out"
+    t0=$(awk '/^publishing from/ {print $3}' "$dir/pub.out" | grep . || echo "$t0")
     wait "$sub"
     t1=$(awk '/^received/ {print $4}' "$dir/sub.out")
     rate=$(python3 -c "print('%.0f' % ($n / ($t1 - $t0)))")
@@ -53,7 +54,7 @@ for ((r = 1; r <= runs; r++)); do
     for _ in $(seq 200); do grep -q subscribed "$dir/serve.log" 2>/dev/null && break; sleep 0.05; done
     before=0
     t0=$(now)
-    "$bin/helsebro-sim" --broker "mqtt://127.0.0.1:$port" "${publish[@]}" --count "$n" > /dev/null &
+    "$bin/helsebro-sim" --broker "mqtt://127.0.0.1:$port" "${publish[@]}" --count "$n" > "$dir/pub.out" &
     target=$((before + n))
     # Poll gently (a busy poller would take CPU from the service); the end time is the receive time of the last
     # message as the journal recorded it, as the bare subscriber records its last message.
@@ -64,6 +65,7 @@ for ((r = 1; r <= runs; r++)); do
     done
     t1=$(python3 -c "import sqlite3; print('%.6f' % (sqlite3.connect('$dir/journal.sqlite').execute('SELECT MAX(received_us) FROM message').fetchone()[0] / 1e6))")
     readings=$("$bin/helsebro" stats --journal "$journal" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["readings"])')
+    t0=$(awk '/^publishing from/ {print $3}' "$dir/pub.out" | grep . || echo "$t0")
     rate=$(python3 -c "print('%.0f' % ($n / ($t1 - $t0)))")
     helsebro+=("$rate")
     peak=$(awk '/^VmHWM/ {printf "%.1f MB", $2 / 1024}' "/proc/$serve/status" 2>/dev/null || echo "?")

@@ -26,6 +26,11 @@ struct Simulator: ParsableCommand {
     @Option(help: "Random seed.") var seed: UInt64 = 2026
     @Flag(help: "Flood mode for benchmarks: one blood-pressure cuff, as fast as the broker takes it.") var flood = false
     @Flag(help: "No progress line.") var quiet = false
+    @Flag(
+        help:
+            "Benchmarks: make all --count messages first, then publish them as fast as the broker takes them, so that making them costs the measured run nothing."
+    )
+    var pregenerate = false
     @Flag(help: "Only register and pair the devices (with --register), publish nothing.") var registerOnly = false
     @Flag(
         help: "Benchmark baseline: subscribe with a bare libmosquitto client, count --count messages, print the time.")
@@ -87,7 +92,10 @@ struct Simulator: ParsableCommand {
         var sent = 0
         var faulty = 0
         let interval = 1 / max(rate, 0.1)
-        while count == 0 || sent < count {
+        var prepared: [(topic: String, payload: [UInt8], properties: [(String, String)])] = []
+        if pregenerate { prepared.reserveCapacity(count) }
+        while count == 0 || sent < count || (pregenerate && prepared.count < count) {
+            if pregenerate && prepared.count >= max(count, 1) { break }
             let p = Int(rng.next() % UInt64(patients))
             people[p].step()
             let k = Int(rng.next() % UInt64(Self.kit.count))
@@ -112,9 +120,13 @@ struct Simulator: ParsableCommand {
             }
             let seq = sequence[device, default: 0]
             sequence[device] = seq + 1
-            try publisher.publish(
-                topic: "\(topicPrefix)/devices/\(topicDevice)/\(channel)", payload: payload,
-                userProperties: [("seq", String(seq)), ("ts", now.rfc3339)])
+            let topic = "\(topicPrefix)/devices/\(topicDevice)/\(channel)"
+            let properties = [("seq", String(seq)), ("ts", now.rfc3339)]
+            if pregenerate {
+                prepared.append((topic, payload, properties))
+                continue
+            }
+            try publisher.publish(topic: topic, payload: payload, userProperties: properties)
             sent += 1
             if !quiet && (sent % 10 == 0 || sent == count) {
                 let elapsed = Date().timeIntervalSince(started)
@@ -129,6 +141,12 @@ struct Simulator: ParsableCommand {
             let wait = due.timeIntervalSinceNow
             if wait > 0 { usleep(useconds_t(wait * 1_000_000)) }
         }
+        if pregenerate {
+            // The benchmark's start: the time the first prepared message goes out.
+            print(String(format: "publishing from %.6f", Date().timeIntervalSince1970))
+            fflush(nil)
+        }
+        for m in prepared { try publisher.publish(topic: m.topic, payload: m.payload, userProperties: m.properties) }
         publisher.close()
         if !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
     }
