@@ -267,9 +267,12 @@ public final class SQLiteJournal: JournalStore {
                 for outcome in batch {
                     let isQuarantine: Bool
                     if case .quarantine = outcome.result { isQuarantine = true } else { isQuarantine = false }
-                    try message.execute(arguments: [
-                        outcome.identity, outcome.device, outcome.received.microseconds, isQuarantine,
-                    ])
+                    let m = RowBinder(message, db)
+                    m.bind(1, outcome.identity)
+                    m.bind(2, outcome.device)
+                    m.bind(3, outcome.received.microseconds)
+                    m.bind(4, isQuarantine ? 1 : 0)
+                    try m.step()
                     if db.changesCount == 0 {
                         result.duplicates += 1
                         continue
