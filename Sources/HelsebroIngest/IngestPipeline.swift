@@ -14,6 +14,7 @@ public final class IngestPipeline {
     /// Where a new registry comes from when a technician uploads a profile or firmware spec.
     let library: ConfigLibrary?
     var configRevision: Int64 = 0
+    var registrationRevision = -1
     let store: any JournalStore
     let topicPrefix: String
     let refreshMilliseconds: Int64
@@ -50,19 +51,25 @@ public final class IngestPipeline {
         _ = try applyObservations(now: now)
     }
 
+    /// Reloads what changed since the last look: the registry when a profile or firmware spec was uploaded; devices,
+    /// pairings and overrides when one was added or changed (two small reads otherwise, whatever the number of
+    /// devices).
     func reload() throws(JournalError) {
+        loadedAt = IngestClient.nowMilliseconds()
         let revision = try store.configRevision()
         if revision != configRevision, let library {
             configRevision = revision
             registry = library.registry()
         }
+        let registrations = try store.registrationRevision()
+        guard registrations != registrationRevision else { return }
+        registrationRevision = registrations
         devices = Dictionary(try store.devices().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         pairings = Dictionary(grouping: try store.pairings(), by: \.device)
         overrides = [:]
         for o in try store.overrides(patient: nil) {
             overrides[o.patient, default: [:]][o.metric, default: []].append(o)
         }
-        loadedAt = IngestClient.nowMilliseconds()
     }
 
     /// What a tick produced: transitions to record and publish, and clinicians' transitions (already in the journal)

@@ -14,6 +14,8 @@ public protocol JournalStore: Sendable {
     /// Ends the device's open pairing at `at`; `notFound` when it has none.
     func endPairing(device: String, at: Timestamp) throws(JournalError) -> Pairing
     func devices() throws(JournalError) -> [DeviceRecord]
+    /// Changes whenever a device, pairing or threshold override is added or changed.
+    func registrationRevision() throws(JournalError) -> Int
     func pairings() throws(JournalError) -> [Pairing]
     /// Writes a batch in one transaction; a message whose identity is already journalled is counted as a duplicate
     /// and written nowhere. Returns only after the transaction is durable.

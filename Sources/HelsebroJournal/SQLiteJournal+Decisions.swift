@@ -269,6 +269,7 @@ extension SQLiteJournal {
                         o.criticalHigh?.description, o.window?.fromMinute, o.window?.toMinute, o.setBy,
                         o.setAt.microseconds, o.reason,
                     ])
+                try Self.bumpRegistrations(db)
                 return db.lastInsertedRowID
             }
         }
@@ -285,7 +286,9 @@ extension SQLiteJournal {
                         WHERE patient = ? AND metric = ? AND ended_us IS NULL
                         """,
                     arguments: [who, time.microseconds, reason, patient, metric])
-                return db.changesCount
+                let n = db.changesCount
+                try Self.bumpRegistrations(db)
+                return n
             }
         }
     }

@@ -153,6 +153,7 @@ public final class SQLiteJournal: JournalStore {
                 try db.execute(
                     sql: "INSERT INTO device (id, profile, firmware, created_us) VALUES (?, ?, ?, ?)",
                     arguments: [device.id, device.profile, device.firmware, Self.now()])
+                try Self.bumpRegistrations(db)
             }
         }
     }
@@ -164,6 +165,7 @@ public final class SQLiteJournal: JournalStore {
                     sql: "UPDATE device SET profile = ?, firmware = ? WHERE id = ?",
                     arguments: [device.profile, device.firmware, device.id])
                 if db.changesCount == 0 { throw JournalError(.notFound, "no such device") }
+                try Self.bumpRegistrations(db)
             }
         }
     }
@@ -182,6 +184,7 @@ public final class SQLiteJournal: JournalStore {
                 else { throw JournalError(.notFound, "the device is not paired at that time") }
                 try db.execute(
                     sql: "UPDATE pairing SET to_us = ? WHERE id = ?", arguments: [at.microseconds, row["id"]])
+                try Self.bumpRegistrations(db)
                 return Pairing(
                     device: device, patient: row["patient"], from: Timestamp(microseconds: row["from_us"]), to: at)
             }
@@ -219,6 +222,7 @@ public final class SQLiteJournal: JournalStore {
                 try db.execute(
                     sql: "INSERT INTO pairing (device, patient, from_us, to_us) VALUES (?, ?, ?, ?)",
                     arguments: [p.device, p.patient, p.from.microseconds, p.to?.microseconds])
+                try Self.bumpRegistrations(db)
             }
         }
     }
@@ -229,6 +233,23 @@ public final class SQLiteJournal: JournalStore {
                 try Row.fetchAll(db, sql: "SELECT id, profile, firmware FROM device").map {
                     DeviceRecord(id: $0["id"], profile: $0["profile"], firmware: $0["firmware"])
                 }
+            }
+        }
+    }
+
+    /// Counts changes to devices, pairings and thresholds, so a reader reloads them only when they changed.
+    static func bumpRegistrations(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO counter (name, value) VALUES ('registrations', 1)
+                ON CONFLICT(name) DO UPDATE SET value = value + 1
+                """)
+    }
+
+    public func registrationRevision() throws(JournalError) -> Int {
+        try run("reading the journal") {
+            try pool.read { db in
+                try Int.fetchOne(db, sql: "SELECT value FROM counter WHERE name = 'registrations'") ?? 0
             }
         }
     }

@@ -189,3 +189,36 @@ struct DecisionCommandTests {
         }
     }
 }
+
+@Suite("registration revision")
+struct RegistrationRevisionTests {
+    @Test("every change to devices, pairings and overrides moves the revision; reads do not")
+    func revision() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("helsebro-rev-\(UUID().uuidString)")
+            .path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try SQLiteJournal(path: dir + "/j.sqlite")
+        var seen = [try store.registrationRevision()]
+        try store.addPatient(id: "p", name: nil)
+        try store.addDevice(DeviceRecord(id: "d", profile: "bp-cuff-ua200", firmware: nil))
+        seen.append(try store.registrationRevision())
+        try store.pair(Pairing(device: "d", patient: "p", from: .year2000, to: nil))
+        seen.append(try store.registrationRevision())
+        _ = try store.devices()
+        _ = try store.pairings()
+        seen.append(try store.registrationRevision())
+        try store.updateDevice(DeviceRecord(id: "d", profile: "bp-cuff-ua200", firmware: "bp-cuff-ua200-fw1"))
+        seen.append(try store.registrationRevision())
+        _ = try store.endPairing(device: "d", at: Timestamp(seconds: 2_000_000_000))
+        seen.append(try store.registrationRevision())
+        _ = try store.addOverride(
+            ThresholdOverride(
+                patient: "p", metric: "systolic", high: DecimalValue(mantissa: 160, exponent: 0), setBy: "dr",
+                setAt: .year2000, reason: "r"))
+        seen.append(try store.registrationRevision())
+        _ = try store.endOverrides(patient: "p", metric: "systolic", by: "dr", reason: "r", at: .year2000)
+        seen.append(try store.registrationRevision())
+        #expect(seen == [0, 1, 2, 2, 3, 4, 5, 6])
+    }
+}
