@@ -11,7 +11,7 @@ extension APIServer {
         "{\"id\": \(c.id), \"patient\": \(text(c.patient)), \"grantee\": \(text(c.grantee)), "
             + "\"scopes\": [\(c.scopes.map(text).joined(separator: ", "))], \"granted\": \(text(c.granted.rfc3339)), "
             + "\"expires\": \(c.expires.map { text($0.rfc3339) } ?? "null"), "
-            + "\"revoked\": \(c.revoked.map { text($0.rfc3339) } ?? "null"), \"in-force\": \(c.inForce(at: Gate.now()))}"
+            + "\"revoked\": \(c.revoked.map { text($0.rfc3339) } ?? "null"), \"in-force\": \(c.inForce(at: Timestamp.now))}"
     }
 
     static func alertJSON(_ a: AlertRecord) -> String {
@@ -44,14 +44,14 @@ extension APIServer {
             }
             var expires: Timestamp?
             if let e = body["expires"] as? String {
-                guard let t = Timestamp(rfc3339: e), t > Gate.now() else {
+                guard let t = Timestamp(rfc3339: e), t > Timestamp.now else {
                     throw APIError(.badRequest, "invalid", "expires must be an RFC 3339 time in the future")
                 }
                 expires = t
             }
             let c = try Self.journal { () throws(JournalError) in
                 try store.grantConsent(
-                    patient: patient, grantee: grantee, scopes: scopes, expires: expires, at: Gate.now())
+                    patient: patient, grantee: grantee, scopes: scopes, expires: expires, at: Timestamp.now)
             }
             return Self.respond(status: .created, Self.consentJSON(c), fhir: false)
         }
@@ -76,7 +76,7 @@ extension APIServer {
                 })
             else { throw APIError(.notFound, "not-found", "no such consent for this patient") }
             let c = try Self.journal { () throws(JournalError) in
-                try store.revokeConsent(id: id, by: p.subject, at: Gate.now())
+                try store.revokeConsent(id: id, by: p.subject, at: Timestamp.now)
             }
             return Self.respond(Self.consentJSON(c), fhir: false)
         }
@@ -92,7 +92,8 @@ extension APIServer {
             }
             let e = try Self.journal { () throws(JournalError) in
                 try store.grantEmergencyAccess(
-                    patient: patient, clinician: p.subject, reason: reason, at: Gate.now(), seconds: emergencySeconds)
+                    patient: patient, clinician: p.subject, reason: reason, at: Timestamp.now, seconds: emergencySeconds
+                )
             }
             _ = try Self.journal { () throws(JournalError) in
                 try store.appendAccessLog(
@@ -148,7 +149,7 @@ extension APIServer {
             let a = try alertFor(context)
             try gate.authorize(p, patient: a.key.patient, scope: "alerts", action: "POST /api/alerts/{id}/ack")
             let e = try Self.journal { () throws(JournalError) in
-                try store.acknowledgeAlert(id: a.id, by: p.subject, at: Gate.now())
+                try store.acknowledgeAlert(id: a.id, by: p.subject, at: Timestamp.now)
             }
             return Self.respond(e.json, fhir: false)
         }
@@ -161,7 +162,7 @@ extension APIServer {
             guard let minutes = body["minutes"] as? Int, (1...1440).contains(minutes) else {
                 throw APIError(.badRequest, "invalid", "minutes (1 to 1440) is required")
             }
-            let now = Gate.now()
+            let now = Timestamp.now
             let e = try Self.journal { () throws(JournalError) in
                 try store.snoozeAlert(id: a.id, until: now.adding(seconds: Int64(minutes) * 60), by: p.subject, at: now)
             }
@@ -182,7 +183,7 @@ extension APIServer {
                 try ClinicalObservation(
                     patient: patient, consciousness: body["consciousness"] as? String,
                     oxygen: body["oxygen"] as? String,
-                    spo2Scale: body["spo2Scale"] as? Int, by: p.subject, time: Gate.now(),
+                    spo2Scale: body["spo2Scale"] as? Int, by: p.subject, time: Timestamp.now,
                     fields: ("consciousness", "oxygen", "spo2Scale"))
             }
             try Self.journal { () throws(JournalError) in try store.addObservation(observation) }
@@ -218,7 +219,7 @@ extension APIServer {
             let o = ThresholdOverride(
                 patient: patient, metric: metric, low: try bound("low"), high: try bound("high"),
                 criticalLow: try bound("criticalLow"), criticalHigh: try bound("criticalHigh"), window: window,
-                setBy: p.subject, setAt: Gate.now(), reason: why)
+                setBy: p.subject, setAt: Timestamp.now, reason: why)
             guard o.low != nil || o.high != nil || o.criticalLow != nil || o.criticalHigh != nil else {
                 throw APIError(.badRequest, "invalid", "give at least one of low, high, criticalLow, criticalHigh")
             }
@@ -264,7 +265,7 @@ extension APIServer {
             let p = try gate.principal(request)
             try gate.require(p, .technician, .admin)
             let id = try parameter(context, "id")
-            let at = Gate.now()
+            let at = Timestamp.now
             let ended = try Self.journal { () throws(JournalError) in try store.endPairing(device: id, at: at) }
             return Self.respond(
                 "{\"device\": \(Self.text(id)), \"patient\": \(Self.text(ended.patient)), \"to\": \(Self.text(at.rfc3339))}",
@@ -277,7 +278,7 @@ extension APIServer {
             guard let device = body["device"] as? String, let patient = body["patient"] as? String else {
                 throw APIError(.badRequest, "invalid", "device and patient are required")
             }
-            let from = (body["from"] as? String).flatMap(Timestamp.init(rfc3339:)) ?? Gate.now()
+            let from = (body["from"] as? String).flatMap(Timestamp.init(rfc3339:)) ?? Timestamp.now
             try Self.journal { () throws(JournalError) in
                 try store.pair(Pairing(device: device, patient: patient, from: from, to: nil))
             }
@@ -325,7 +326,7 @@ extension APIServer {
             var quiet = 0
             try await writer.write(ByteBuffer(string: ": helsebro alerts\n\n"))
             while !Task.isCancelled {
-                let now = Gate.now()
+                let now = Timestamp.now
                 if let only, (try? gate.basis(p, patient: only, scope: "alerts", at: now)) ?? nil == nil {
                     try await writer.write(
                         ByteBuffer(string: "event: end\ndata: {\"reason\": \"access to this patient ended\"}\n\n"))

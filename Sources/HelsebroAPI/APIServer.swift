@@ -107,7 +107,7 @@ public struct APIServer: Sendable {
     func addFHIRRoutes(_ router: Router<BasicRequestContext>) {
         let fhir = router.group("fhir")
         fhir.get("metadata") { _, _ in
-            Self.respond(FHIR.capabilityStatement(date: Gate.now()), fhir: true)
+            Self.respond(FHIR.capabilityStatement(date: Timestamp.now), fhir: true)
         }
         fhir.get("Patient/:id") { request, context in
             let p = try gate.principal(request)
@@ -147,7 +147,7 @@ public struct APIServer: Sendable {
             try gate.require(p, .technician, .admin)
             var devices = try Self.journal { () throws(JournalError) in try store.devices() }
             if let patient = request.uri.queryParameters.get("patient").map(Self.reference) {
-                let now = Gate.now()
+                let now = Timestamp.now
                 let worn = Set(
                     try Self.journal { () throws(JournalError) in try store.pairings() }
                         .filter { $0.patient == patient && $0.covers(now) }.map(\.device))
@@ -219,7 +219,7 @@ public struct APIServer: Sendable {
     }
 
     func deviceResource(_ d: DeviceRecord) throws -> String {
-        let now = Gate.now()
+        let now = Timestamp.now
         let patient = try Self.journal { () throws(JournalError) in try store.pairings() }
             .last { $0.device == d.id && $0.covers(now) }?.patient
         return FHIR.device(d, profile: registries.current().profiles[d.profile], patient: patient)

@@ -94,7 +94,8 @@ extension APIServer {
                 try Self.journal { () throws(JournalError) in
                     try store.addConfigDocument(
                         ConfigDocument(
-                            kind: kind, id: id, version: version, yaml: text, created: Gate.now(), createdBy: p.subject)
+                            kind: kind, id: id, version: version, yaml: text, created: Timestamp.now,
+                            createdBy: p.subject)
                     )
                 }
                 return Self.respond(

@@ -47,14 +47,12 @@ struct Gate: Sendable {
     let store: any JournalStore
     let key: TokenKey
 
-    static func now() -> Timestamp { Timestamp(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000)) }
-
     func principal(_ request: Request) throws -> Principal {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
             throw APIError(.unauthorized, "login", "a bearer token is required")
         }
         do {
-            return try key.verify(String(header.dropFirst(7)), now: Self.now())
+            return try key.verify(String(header.dropFirst(7)), now: Timestamp.now)
         } catch {
             throw APIError(.unauthorized, "login", error.description)
         }
@@ -90,7 +88,7 @@ struct Gate: Sendable {
     /// Decides, logs, and throws 403 when refused. Returns the basis.
     @discardableResult
     func authorize(_ p: Principal, patient: String, scope: String = "journal", action: String) throws -> String {
-        let now = Self.now()
+        let now = Timestamp.now
         do {
             let basis = try self.basis(p, patient: patient, scope: scope, at: now)
             let refusal =

@@ -26,7 +26,7 @@ struct TokenCommand: ParsableCommand {
             }
             guard !subject.isEmpty else { throw ValidationError("--subject must name someone") }
             let key = try TokenKey.load(file: try journal.tokenKeyFile(tokenKey))
-            let t = now()
+            let t = Timestamp.now
             print(
                 key.issue(
                     Principal(subject: subject, role: r, organisation: org, expires: t.adding(seconds: ttl.seconds)),

@@ -29,8 +29,6 @@ struct DecimalArgument: ExpressibleByArgument {
     }
 }
 
-func now() -> Timestamp { Timestamp(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000)) }
-
 /// `helsebro alerts list|ack|snooze`.
 struct AlertsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -104,7 +102,9 @@ struct AlertsCommand: ParsableCommand {
                 throw ValidationError("--by must name someone")
             }
             let store = try journal.open()
-            let e = try refusal { () throws(JournalError) in try store.acknowledgeAlert(id: id, by: by, at: now()) }
+            let e = try refusal { () throws(JournalError) in
+                try store.acknowledgeAlert(id: id, by: by, at: Timestamp.now)
+            }
             print("alert \(id) acknowledged by \(e.actor) at \(e.time.rfc3339)")
         }
     }
@@ -118,7 +118,7 @@ struct AlertsCommand: ParsableCommand {
         @OptionGroup var journal: JournalOptions
 
         func run() throws {
-            let t = now()
+            let t = Timestamp.now
             let until = t.adding(seconds: duration.seconds)
             let store = try journal.open()
             _ = try refusal { () throws(JournalError) in try store.snoozeAlert(id: id, until: until, by: by, at: t) }
@@ -180,7 +180,7 @@ struct RulesCommand: ParsableCommand {
             }
             let o = ThresholdOverride(
                 patient: patient, metric: metric, low: low?.value, high: high?.value, criticalLow: criticalLow?.value,
-                criticalHigh: criticalHigh?.value, window: window, setBy: by, setAt: now(), reason: why)
+                criticalHigh: criticalHigh?.value, window: window, setBy: by, setAt: Timestamp.now, reason: why)
             if let problem = defaults.alerts.overridden(by: o).inconsistency {
                 throw ValidationError("with the profile's other thresholds, \(problem)")
             }
@@ -201,7 +201,8 @@ struct RulesCommand: ParsableCommand {
         @OptionGroup var journal: JournalOptions
 
         func run() throws {
-            let n = try journal.open().endOverrides(patient: patient, metric: metric, by: by, reason: why, at: now())
+            let n = try journal.open().endOverrides(
+                patient: patient, metric: metric, by: by, reason: why, at: Timestamp.now)
             print("\(n) override\(n == 1 ? "" : "s") ended")
         }
     }
@@ -241,7 +242,7 @@ struct ObserveCommand: ParsableCommand {
     @OptionGroup var journal: JournalOptions
 
     func run() throws {
-        let t = now()
+        let t = Timestamp.now
         let observation = try refusal { () throws(JournalError) in
             try ClinicalObservation(
                 patient: patient, consciousness: consciousness, oxygen: oxygen, spo2Scale: spo2Scale, by: by, time: t,
@@ -291,7 +292,7 @@ struct SummaryCommand: ParsableCommand {
                 (try? registry.plan(profile: $0.profile, firmware: $0.firmware))?.profile.setting == .home
             }.map(\.id))
         let rows = try Summarizer(store: store, homeDevices: home).summarize(
-            patient: patient, metric: metric, days: days, end: now())
+            patient: patient, metric: metric, days: days, end: Timestamp.now)
         if rows.isEmpty { print("no readings of \(metric) for \(patient) in the last \(days) days") }
         for s in rows {
             switch format {

@@ -192,12 +192,3 @@ struct DecodeCommand: ParsableCommand {
         }
     }
 }
-
-extension Timestamp {
-    /// The current time from the system clock.
-    static var now: Timestamp {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Timestamp(microseconds: Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000)
-    }
-}

@@ -24,12 +24,12 @@ public final class IngestService: @unchecked Sendable {
         self.logger = logger
         let pipeline = try IngestPipeline(
             registry: registry, store: store, topicPrefix: configuration.topicPrefix, alertSettings: alertSettings,
-            library: library, now: Self.now())
+            library: library, now: Timestamp.now)
         self.pipeline = pipeline
         let alertPublisher = AlertPublisher(configuration: configuration, logger: logger)
         let summaries = scheduledSummaries ? SummarySchedule(store: store, registry: registry, logger: logger) : nil
         let tick = {
-            let now = Self.now()
+            let now = Timestamp.now
             do {
                 let t = try pipeline.tick(now: now)
                 let recorded = try store.recordAlertEvents(t.toRecord)
@@ -46,7 +46,7 @@ public final class IngestService: @unchecked Sendable {
         let exitBeforeCommit = ProcessInfo.processInfo.environment["HELSEBRO_FAULT_INJECTION"] == "exit-before-commit"
         client = IngestClient(configuration: configuration, maxBatch: maxBatch, logger: logger, tick: tick) { batch in
             if exitBeforeCommit { _exit(70) }
-            let now = Self.now()
+            let now = Timestamp.now
             let outcomes = try pipeline.prepare(batch, now: now)
             let result = try store.write(outcomes)
             if !result.alerts.isEmpty { alertPublisher.publish(result.alerts) }
@@ -80,8 +80,6 @@ public final class IngestService: @unchecked Sendable {
     }
 
     public func stop() { client.stop() }
-
-    static func now() -> Timestamp { Timestamp(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000)) }
 
     public var statistics: IngestClient.Statistics { client.statistics }
 }

@@ -133,9 +133,7 @@ public final class SQLiteJournal: JournalStore {
         }
     }
 
-    static func now() -> Int64 {
-        Int64(Date().timeIntervalSince1970 * 1_000_000)
-    }
+    static func now() -> Int64 { Timestamp.now.microseconds }
 
     public func addPatient(id: String, name: String?) throws(JournalError) {
         try run("adding the patient") {

@@ -101,7 +101,7 @@ struct Simulator: ParsableCommand {
             let k = Int(rng.next() % UInt64(Self.kit.count))
             let kit = Self.kit[k]
             let device = "sim-\(kit.kind)-\(p + 1)"
-            let now = Timestamp(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000))
+            let now = Timestamp.now
             let start = cgmStart[p, default: Timestamp(seconds: now.seconds - 600)]
             cgmStart[p] = start
             var (channel, payload) = Self.message(
@@ -234,7 +234,7 @@ struct Simulator: ParsableCommand {
     /// Flood: `count` blood-pressure messages as fast as the broker acknowledges them, each with its own seq.
     func runFlood(_ publisher: MQTTPublisher) throws {
         let total = count == 0 ? 100_000 : count
-        let base = Timestamp(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000)).seconds - Int64(total) - 60
+        let base = Timestamp.now.seconds - Int64(total) - 60
         let started = Date()
         for i in 0..<total {
             let frame = Encode.bloodPressure(
