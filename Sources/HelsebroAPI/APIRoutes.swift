@@ -14,15 +14,6 @@ extension APIServer {
             + "\"revoked\": \(c.revoked.map { text($0.rfc3339) } ?? "null"), \"in-force\": \(c.inForce(at: Timestamp.now))}"
     }
 
-    static func alertJSON(_ a: AlertRecord) -> String {
-        let k = a.key
-        return "{\"id\": \(a.id), \"patient\": \(text(k.patient)), \"metric\": \(text(k.metric)), "
-            + "\"kind\": \(text(k.kind)), \"device\": \(k.device.isEmpty ? "null" : text(k.device)), "
-            + "\"severity\": \(text(a.severity.name)), \"state\": \(text(a.state)), \"value\": \(a.value), "
-            + "\"unit\": \(text(a.unit.code)), \"threshold\": \(a.threshold.map { "\($0)" } ?? "null"), "
-            + "\"raised\": \(text(a.raised.rfc3339)), \"acknowledged-by\": \(a.acknowledgedBy.map(text) ?? "null")}"
-    }
-
     func addAPIRoutes(_ router: Router<BasicRequestContext>) {
         let api = router.group("api")
 
@@ -141,7 +132,7 @@ extension APIServer {
             let list = try Self.journal { () throws(JournalError) in
                 try store.alerts(patient: patient, states: states, limit: 500)
             }
-            return Self.respond("[" + list.map(Self.alertJSON).joined(separator: ", ") + "]", fhir: false)
+            return Self.respond("[" + list.map(\.json).joined(separator: ", ") + "]", fhir: false)
         }
         api.post("alerts/:id/ack") { request, context in
             let p = try gate.principal(request)

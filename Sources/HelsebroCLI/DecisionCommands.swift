@@ -57,7 +57,7 @@ struct AlertsCommand: ParsableCommand {
             for a in try journal.open().alerts(patient: patient, states: states, limit: limit) {
                 switch format {
                 case .text: print(Self.line(a))
-                case .json: print(Self.json(a))
+                case .json: print(a.json)
                 }
             }
         }
@@ -73,19 +73,6 @@ struct AlertsCommand: ParsableCommand {
             if let r = a.resolved { s += "  resolved \(r.rfc3339)" }
             if a.escalated { s += "  [escalated]" }
             return s
-        }
-
-        static func json(_ a: AlertRecord) -> String {
-            let t = JSONText.string
-            let k = a.key
-            return
-                "{\"id\": \(a.id), \"patient\": \(t(k.patient)), \"metric\": \(t(k.metric)), \"kind\": \(t(k.kind)), "
-                + "\"device\": \(k.device.isEmpty ? "null" : t(k.device)), \"severity\": \(t(a.severity.name)), "
-                + "\"state\": \(t(a.state)), \"value\": \(a.value), \"unit\": \(t(a.unit.code)), "
-                + "\"threshold\": \(a.threshold.map { "\($0)" } ?? "null"), \"raised\": \(t(a.raised.rfc3339)), "
-                + "\"updated\": \(t(a.updated.rfc3339)), \"escalated\": \(a.escalated), "
-                + "\"acknowledged-by\": \(a.acknowledgedBy.map(t) ?? "null"), "
-                + "\"resolved\": \(a.resolved.map { t($0.rfc3339) } ?? "null")}"
         }
     }
 

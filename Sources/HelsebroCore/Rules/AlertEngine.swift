@@ -505,3 +505,18 @@ extension AlertEngine.Event {
             + (until.map { ", \"until\": \(text($0.rfc3339))" } ?? "") + "}"
     }
 }
+
+extension AlertRecord {
+    /// An alert as `helsebro alerts list --format json` and `GET /api/patients/{id}/alerts` give it.
+    public var json: String {
+        let t = JSONText.string
+        let k = key
+        return "{\"id\": \(id), \"patient\": \(t(k.patient)), \"metric\": \(t(k.metric)), \"kind\": \(t(k.kind)), "
+            + "\"device\": \(k.device.isEmpty ? "null" : t(k.device)), \"severity\": \(t(severity.name)), "
+            + "\"state\": \(t(state)), \"value\": \(value), \"unit\": \(t(unit.code)), "
+            + "\"threshold\": \(threshold.map { "\($0)" } ?? "null"), \"raised\": \(t(raised.rfc3339)), "
+            + "\"updated\": \(t(updated.rfc3339)), \"escalated\": \(escalated), "
+            + "\"acknowledged-by\": \(acknowledgedBy.map(t) ?? "null"), "
+            + "\"resolved\": \(resolved.map { t($0.rfc3339) } ?? "null")}"
+    }
+}
