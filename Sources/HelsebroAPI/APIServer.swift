@@ -145,17 +145,20 @@ public struct APIServer: Sendable {
         fhir.get("Device") { request, _ in
             let p = try gate.principal(request)
             try gate.require(p, .technician, .admin)
-            var devices = try Self.journal { () throws(JournalError) in try store.devices() }
+            let (all, pairings) = try Self.journal { () throws(JournalError) in
+                (try store.devices(), try store.pairings())
+            }
+            let wearers = Self.wearers(pairings)
+            var devices = all
             if let patient = request.uri.queryParameters.get("patient").map(Self.reference) {
-                let now = Timestamp.now
-                let worn = Set(
-                    try Self.journal { () throws(JournalError) in try store.pairings() }
-                        .filter { $0.patient == patient && $0.covers(now) }.map(\.device))
-                devices = devices.filter { worn.contains($0.id) }
+                devices = devices.filter { wearers[$0.id] == patient }
             }
             let base = Self.base(request)
-            let entries = try devices.map { d in
-                FHIR.Entry(fullUrl: "\(base)/fhir/Device/\(d.id)", resource: try deviceResource(d))
+            let profiles = registries.current().profiles
+            let entries = devices.map { d in
+                FHIR.Entry(
+                    fullUrl: "\(base)/fhir/Device/\(d.id)",
+                    resource: FHIR.device(d, profile: profiles[d.profile], patient: wearers[d.id]))
             }
             return Self.respond(FHIR.bundle(type: "searchset", entries: entries, total: entries.count), fhir: true)
         }
@@ -163,12 +166,15 @@ public struct APIServer: Sendable {
             let p = try gate.principal(request)
             try gate.require(p, .technician, .admin)
             let id = try parameter(context, "id")
-            guard
-                let d = try Self.journal({ () throws(JournalError) in try store.devices() }).first(where: {
-                    $0.id == id
-                })
-            else { throw APIError(.notFound, "not-found", "no Device \(id)") }
-            return Self.respond(try deviceResource(d), fhir: true)
+            let (all, pairings) = try Self.journal { () throws(JournalError) in
+                (try store.devices(), try store.pairings())
+            }
+            guard let d = all.first(where: { $0.id == id }) else {
+                throw APIError(.notFound, "not-found", "no Device \(id)")
+            }
+            let resource = FHIR.device(
+                d, profile: registries.current().profiles[d.profile], patient: Self.wearers(pairings)[d.id])
+            return Self.respond(resource, fhir: true)
         }
         fhir.get("Flag") { request, _ in
             let p = try gate.principal(request)
@@ -218,11 +224,12 @@ public struct APIServer: Sendable {
         text.hasPrefix("Patient/") ? String(text.dropFirst(8)) : text
     }
 
-    func deviceResource(_ d: DeviceRecord) throws -> String {
+    /// Who wears each device now, by device id.
+    static func wearers(_ pairings: [Pairing]) -> [String: String] {
         let now = Timestamp.now
-        let patient = try Self.journal { () throws(JournalError) in try store.pairings() }
-            .last { $0.device == d.id && $0.covers(now) }?.patient
-        return FHIR.device(d, profile: registries.current().profiles[d.profile], patient: patient)
+        var out: [String: String] = [:]
+        for p in pairings where p.covers(now) { out[p.device] = p.patient }
+        return out
     }
 
     /// `Observation?patient=&code=&date=ge…&date=le…&_count=&_offset=`, paged with `next`/`previous` links.
@@ -299,11 +306,12 @@ public struct APIServer: Sendable {
                 }
             }
             let devices = Set(try store.pairings().filter { $0.patient == patient }.map(\.device))
+            let profiles = registries.current().profiles
             for d in try store.devices() where devices.contains(d.id) {
                 entries.append(
                     .init(
                         fullUrl: "\(base)/fhir/Device/\(d.id)",
-                        resource: FHIR.device(d, profile: registries.current().profiles[d.profile], patient: patient)))
+                        resource: FHIR.device(d, profile: profiles[d.profile], patient: patient)))
             }
             return FHIR.bundle(type: "searchset", entries: entries, total: entries.count)
         }
