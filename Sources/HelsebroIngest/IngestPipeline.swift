@@ -15,6 +15,8 @@ public final class IngestPipeline {
     let library: ConfigLibrary?
     var configRevision: Int64 = 0
     var registrationRevision = -1
+    /// Devices whose profile expects a message at least this often (`expect-every`), from the last reload.
+    var expected: [(device: String, seconds: Int64)] = []
     let store: any JournalStore
     let topicPrefix: String
     let refreshMilliseconds: Int64
@@ -57,18 +59,29 @@ public final class IngestPipeline {
     func reload() throws(JournalError) {
         loadedAt = IngestClient.nowMilliseconds()
         let revision = try store.configRevision()
+        var changed = false
         if revision != configRevision, let library {
             configRevision = revision
             registry = library.registry()
+            changed = true
         }
         let registrations = try store.registrationRevision()
-        guard registrations != registrationRevision else { return }
-        registrationRevision = registrations
-        devices = Dictionary(try store.devices().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        pairings = Dictionary(grouping: try store.pairings(), by: \.device)
-        overrides = [:]
-        for o in try store.overrides(patient: nil) {
-            overrides[o.patient, default: [:]][o.metric, default: []].append(o)
+        if registrations != registrationRevision {
+            registrationRevision = registrations
+            devices = Dictionary(try store.devices().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            pairings = Dictionary(grouping: try store.pairings(), by: \.device)
+            overrides = [:]
+            for o in try store.overrides(patient: nil) {
+                overrides[o.patient, default: [:]][o.metric, default: []].append(o)
+            }
+            changed = true
+        }
+        if changed {
+            expected = devices.values.compactMap { d in
+                (try? registry.plan(profile: d.profile, firmware: d.firmware))?.profile.expectEverySeconds.map {
+                    (d.id, Int64($0))
+                }
+            }
         }
     }
 
@@ -98,15 +111,11 @@ public final class IngestPipeline {
             result.toPublish.append(e)
         }
         result.toRecord += alerts.tick(now)
-        for (id, device) in devices {
-            guard
-                let expected = (try? registry.plan(profile: device.profile, firmware: device.firmware))?.profile
-                    .expectEverySeconds,
-                let pairing = pairings[id]?.last(where: { $0.covers(now) })
-            else { continue }
+        for (id, seconds) in expected {
+            guard let pairing = pairings[id]?.last(where: { $0.covers(now) }) else { continue }
             let last = lastSeen[id] ?? max(startedAt, pairing.from)
             result.toRecord += alerts.silence(
-                patient: pairing.patient, device: id, lastSeen: last, expectedSeconds: Int64(expected), now: now)
+                patient: pairing.patient, device: id, lastSeen: last, expectedSeconds: seconds, now: now)
         }
         return result
     }
