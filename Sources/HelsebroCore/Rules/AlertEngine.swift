@@ -407,7 +407,6 @@ struct RateHistory: Sendable {
     static let capacity = 64
     var times: [Int64] = []
     var values: [Double] = []
-    var start = 0
 
     /// The largest rise (or fall, negative) from a value held within `within` seconds before `time` to `value`.
     func change(to value: Double, at time: Timestamp, within: Int64, rising: Bool) -> Double? {
