@@ -153,7 +153,7 @@ struct FrameTests {
                 .group(flagField: 1, bit: 0, items: [.repeated(count: .field(0), items: [.field(2)])]),
                 .repeated(count: .toEnd, items: [.field(3)]),
             ], crc: .crc16CCITT)
-        var rng = RobustnessTests.SplitMix(state: 77)
+        var rng = SplitMix(state: 77)
         for _ in 0..<20_000 {
             let bytes = (0..<Int.random(in: 0...40, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
             _ = decode(l, bytes)

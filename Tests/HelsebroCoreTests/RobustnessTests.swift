@@ -5,18 +5,6 @@ import Testing
 /// Bad input never crashes: every decoder takes random and mutated payloads and either decodes or rejects.
 @Suite("Robustness against hostile payloads")
 struct RobustnessTests {
-    /// A small deterministic generator (SplitMix64), so a failure reproduces.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// A valid payload per characteristic, to mutate from.
     static let seeds: [GattCharacteristic: [UInt8]] = [
         .bloodPressureMeasurement: hex("1E 8A00 5A00 6B00 EA070B17071000 4800 01 0200"),
