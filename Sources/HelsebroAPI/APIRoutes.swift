@@ -186,10 +186,9 @@ extension APIServer {
             let patient = try parameter(context, "id")
             try gate.authorize(p, patient: patient, action: "POST /api/patients/{id}/thresholds")
             let body = try await Self.body(request)
-            guard let metric = body["metric"] as? String,
-                let defaults = registries.current().profiles.values.flatMap(\.metrics).first(where: { $0.key == metric }
-                )
-            else { throw APIError(.badRequest, "invalid", "metric must be a metric key of a device profile") }
+            guard let metric = body["metric"] as? String else {
+                throw APIError(.badRequest, "invalid", "metric is required")
+            }
             guard let why = body["why"] as? String, !why.isEmpty else {
                 throw APIError(.badRequest, "invalid", "why is required")
             }
@@ -214,7 +213,7 @@ extension APIServer {
             guard o.low != nil || o.high != nil || o.criticalLow != nil || o.criticalHigh != nil else {
                 throw APIError(.badRequest, "invalid", "give at least one of low, high, criticalLow, criticalHigh")
             }
-            if let problem = defaults.alerts.overridden(by: o).inconsistency {
+            if let problem = registries.current().problem(with: o) {
                 throw APIError(.badRequest, "invalid", problem)
             }
             let id = try Self.journal { () throws(JournalError) in try store.addOverride(o) }

@@ -160,17 +160,10 @@ struct RulesCommand: ParsableCommand {
                 }
                 window = w
             }
-            let registry = config.loadRegistry()
-            let defaults = registry.profiles.values.flatMap(\.metrics).first { $0.key == metric }
-            guard let defaults else {
-                throw ValidationError("no device profile has a metric '\(metric)': see 'helsebro profile list'")
-            }
             let o = ThresholdOverride(
                 patient: patient, metric: metric, low: low?.value, high: high?.value, criticalLow: criticalLow?.value,
                 criticalHigh: criticalHigh?.value, window: window, setBy: by, setAt: Timestamp.now, reason: why)
-            if let problem = defaults.alerts.overridden(by: o).inconsistency {
-                throw ValidationError("with the profile's other thresholds, \(problem)")
-            }
+            if let problem = config.loadRegistry().problem(with: o) { throw ValidationError(problem) }
             let store = try journal.open()
             let id = try refusal { () throws(JournalError) in try store.addOverride(o) }
             print("thresholds #\(id) set for \(patient) \(metric)\(window.map { " during \($0.text)" } ?? "")")

@@ -222,3 +222,23 @@ public struct Registry: Sendable {
         }
     }
 }
+
+extension Registry {
+    /// Why a clinician's thresholds cannot be used, or nil. The metric must be one a profile has; and since an
+    /// override applies to that metric whichever device measures it, the bounds must stay in order with the other
+    /// bounds of every profile that has it.
+    public func problem(with o: ThresholdOverride) -> String? {
+        let metrics = profiles.sorted { $0.key < $1.key }.compactMap { id, p in
+            p.metrics.first { $0.key == o.metric }.map { (id, $0) }
+        }
+        guard !metrics.isEmpty else {
+            return "no device profile has a metric '\(o.metric)': see 'helsebro profile list'"
+        }
+        for (id, m) in metrics {
+            if let problem = m.alerts.overridden(by: o).inconsistency {
+                return "with the other thresholds of profile '\(id)', \(problem)"
+            }
+        }
+        return nil
+    }
+}
