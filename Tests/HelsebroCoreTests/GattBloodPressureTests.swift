@@ -79,6 +79,17 @@ struct GattBloodPressureTests {
         #expect(rejection(.bloodPressureMeasurement, hour24) == .invalidDateTime(.hours, value: 24))
         let year1500 = [UInt8(0x02)] + le16(0x008A) + le16(0x005A) + le16(0x006B) + dateTime(1500, 5, 17, 8, 0, 0)
         #expect(rejection(.bloodPressureMeasurement, year1500) == .invalidDateTime(.year, value: 1500))
+        // Days 29–31 leave the decoder's common path; those that exist are read like any other.
+        for (y, m, d) in [(2024, 2, 29), (2000, 2, 29), (2024, 1, 31), (2024, 4, 30), (2024, 12, 31)] {
+            let frame = [UInt8(0x02)] + le16(0x008A) + le16(0x005A) + le16(0x006B) + dateTime(y, m, d, 23, 59, 59)
+            #expect(
+                try readings(.bloodPressureMeasurement, frame)[0].time
+                    == Timestamp(year: y, month: m, day: d, hour: 23, minute: 59, second: 59))
+        }
+        for (y, m, d) in [(1900, 2, 29), (2024, 4, 31), (2024, 6, 31)] {
+            let frame = [UInt8(0x02)] + le16(0x008A) + le16(0x005A) + le16(0x006B) + dateTime(y, m, d, 8, 0, 0)
+            #expect(rejection(.bloodPressureMeasurement, frame) == .invalidDateTime(.day, value: d))
+        }
     }
 
     @Test("user 255 is the unknown user")

@@ -2,27 +2,29 @@
 ///
 /// A plain value of fixed size: decoding into a reused `[Reading]` allocates nothing.
 public struct Reading: Hashable, Sendable {
-    /// What the payload called the value.
-    public var field: Field
-    /// The profile metric's index once validated; -1 before.
-    public var metric: Int16 = -1
-    public var value: MeasuredValue
-    public var unit: UCUMUnit
-    /// The measurement time; nil when the payload carries none that can be placed (validation fills it in).
-    public var time: Timestamp?
+    // Declared in this order so that the fields pack into 64 bytes (8-byte fields first, the small ones in the
+    // gaps); the decode loop writes a few of these per payload.
     public var status: StatusSet = StatusSet()
-    /// The IEEE 11073-10101 code, 0 when none is known.
-    public var mdc: UInt32 = 0
-    /// Glucose Measurement sequence number (0x2A18).
-    public var sequence: UInt16?
-    /// The device's user index (0x2A35, 0x2A9D); 255, "unknown user", is `userUnknown` in `status`.
-    public var userID: UInt8?
-    /// CGM minutes since session start (0x2AA7), kept when the session start is unknown.
-    public var timeOffsetMinutes: UInt16?
-    /// Index of the SenML record, HL7 OBX or frame field this reading came from.
-    public var record: UInt16 = 0
     /// Vendor frame status: bit i set means `FrameLayout.statusNames[i]` applies (enumeration values, flag bits).
     public var vendorStatus: UInt64 = 0
+    public var value: MeasuredValue
+    /// The profile metric's index once validated; -1 before.
+    public var metric: Int16 = -1
+    /// The IEEE 11073-10101 code, 0 when none is known.
+    public var mdc: UInt32 = 0
+    /// The measurement time; nil when the payload carries none that can be placed (validation fills it in).
+    public var time: Timestamp?
+    /// Index of the SenML record, HL7 OBX or frame field this reading came from.
+    public var record: UInt16 = 0
+    /// Glucose Measurement sequence number (0x2A18).
+    public var sequence: UInt16?
+    /// What the payload called the value.
+    public var field: Field
+    /// CGM minutes since session start (0x2AA7), kept when the session start is unknown.
+    public var timeOffsetMinutes: UInt16?
+    /// The device's user index (0x2A35, 0x2A9D); 255, "unknown user", is `userUnknown` in `status`.
+    public var userID: UInt8?
+    public var unit: UCUMUnit
 
     @inlinable
     public init(

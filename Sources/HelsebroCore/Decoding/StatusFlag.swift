@@ -186,7 +186,7 @@ public struct StatusSet: Hashable, Sendable {
     @inlinable
     public init(_ flags: StatusFlag...) { for f in flags { insert(f) } }
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func insert(_ flag: StatusFlag) {
         let bit = flag.rawValue
         if bit < 64 { low |= 1 << UInt64(bit) } else { high |= 1 << UInt64(bit - 64) }

@@ -20,10 +20,7 @@ extension GattDecoder {
         var o = 7
         var time: Timestamp?
         if flags & 0x02 != 0 {
-            switch dateTime(f, at: o, options, &status) {
-            case .success(let t): time = t
-            case .failure(let r): return r
-            }
+            do { time = try dateTime(f, at: o, options, &status) } catch { return error }
             o += 7
         }
         var pulse: MeasuredValue?
@@ -50,18 +47,14 @@ extension GattDecoder {
             }
             if bits & 0x20 != 0 { status.insert(.improperMeasurementPosition) }
         }
-        let first = out.count
         if intermediate {
-            append(&out, .cuffPressure, f.sfloat(1), unit, time, status)
+            append(&out, .cuffPressure, f.sfloat(1), unit, time, status, user: user)
         } else {
-            append(&out, .systolic, f.sfloat(1), unit, time, status)
-            append(&out, .diastolic, f.sfloat(3), unit, time, status)
-            append(&out, .meanArterialPressure, f.sfloat(5), unit, time, status)
+            append(&out, .systolic, f.sfloat(1), unit, time, status, user: user)
+            append(&out, .diastolic, f.sfloat(3), unit, time, status, user: user)
+            append(&out, .meanArterialPressure, f.sfloat(5), unit, time, status, user: user)
         }
-        if let pulse { append(&out, .pulseRate, pulse, .perMinute, time, status) }
-        if let user {
-            for i in first..<out.count { out[i].userID = user }
-        }
+        if let pulse { append(&out, .pulseRate, pulse, .perMinute, time, status, user: user) }
         return nil
     }
 
@@ -80,10 +73,7 @@ extension GattDecoder {
         var o = 5
         var time: Timestamp?
         if flags & 0x02 != 0 {
-            switch dateTime(f, at: o, options, &status) {
-            case .success(let t): time = t
-            case .failure(let r): return r
-            }
+            do { time = try dateTime(f, at: o, options, &status) } catch { return error }
             o += 7
         }
         if flags & 0x04 != 0 {

@@ -16,10 +16,7 @@ extension GattDecoder {
         var status = StatusSet()
         let sequence = f.u16(1)
         var time: Timestamp?
-        switch dateTime(f, at: 3, options, &status) {
-        case .success(let t): time = t
-        case .failure(let r): return r
-        }
+        do { time = try dateTime(f, at: 3, options, &status) } catch { return error }
         var o = 10
         if flags & 0x01 != 0 {
             let offset = Int16(bitPattern: f.u16(o))

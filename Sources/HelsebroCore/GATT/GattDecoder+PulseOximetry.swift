@@ -17,10 +17,7 @@ extension GattDecoder {
         var o = 5
         var time: Timestamp?
         if flags & 0x01 != 0 {
-            switch dateTime(f, at: o, options, &status) {
-            case .success(let t): time = t
-            case .failure(let r): return r
-            }
+            do { time = try dateTime(f, at: o, options, &status) } catch { return error }
             o += 7
         }
         if flags & 0x10 != 0 {

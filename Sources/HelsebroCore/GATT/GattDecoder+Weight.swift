@@ -19,10 +19,7 @@ extension GattDecoder {
         var o = 3
         var time: Timestamp?
         if flags & 0x02 != 0 {
-            switch dateTime(f, at: o, options, &status) {
-            case .success(let t): time = t
-            case .failure(let r): return r
-            }
+            do { time = try dateTime(f, at: o, options, &status) } catch { return error }
             o += 7
         }
         var user: UInt8?
@@ -31,24 +28,22 @@ extension GattDecoder {
             if user == 0xFF { status.insert(.userUnknown) }
             o += 1
         }
-        let first = out.count
         let raw = f.u16(1)
         if raw == 0xFFFF {
             var s = status
             s.insert(.measurementUnsuccessful)
-            append(&out, .weight, .absent(.nan), imperial ? .pound : .kilogram, time, s)
+            append(&out, .weight, .absent(.nan), imperial ? .pound : .kilogram, time, s, user: user)
         } else if imperial {
-            append(&out, .weight, .exact(Int64(raw), -2), .pound, time, status)
+            append(&out, .weight, .exact(Int64(raw), -2), .pound, time, status, user: user)
         } else {
-            append(&out, .weight, .exact(Int64(raw) * 5, -3), .kilogram, time, status)
+            append(&out, .weight, .exact(Int64(raw) * 5, -3), .kilogram, time, status, user: user)
         }
         if flags & 0x08 != 0 {
-            append(&out, .bmi, .exact(Int64(f.u16(o)), -1), .kilogramPerSquareMetre, time, status)
+            append(&out, .bmi, .exact(Int64(f.u16(o)), -1), .kilogramPerSquareMetre, time, status, user: user)
             let h = Int64(f.u16(o + 2))
-            append(&out, .height, imperial ? .exact(h, -1) : .exact(h, -3), imperial ? .inch : .metre, time, status)
-        }
-        if let user {
-            for i in first..<out.count { out[i].userID = user }
+            append(
+                &out, .height, imperial ? .exact(h, -1) : .exact(h, -3), imperial ? .inch : .metre, time, status,
+                user: user)
         }
         return nil
     }

@@ -61,41 +61,58 @@ public enum GattDecoder {
     }
 
     /// Reads a 7-byte Date Time and places it with the device clock; nil time when year, month or day is 0 ("not
-    /// known", Date Time 0x2A08).
+    /// known", Date Time 0x2A08). The common case (a known date on days 1–28) takes no branch to the checks that
+    /// name the field at fault.
     @inline(__always)
-    static func dateTime(_ f: GattFrame, at o: Int, _ options: GattOptions, _ status: inout StatusSet) -> Result<
-        Timestamp?, Rejection
-    > {
+    static func dateTime(_ f: GattFrame, at o: Int, _ options: GattOptions, _ status: inout StatusSet) throws(Rejection)
+        -> Timestamp?
+    {
         let year = Int(f.u16(o))
         let month = Int(f.u8(o + 2))
         let day = Int(f.u8(o + 3))
         let hour = Int(f.u8(o + 4))
         let minute = Int(f.u8(o + 5))
         let second = Int(f.u8(o + 6))
-        if year != 0 && !(1582...9999).contains(year) { return .failure(.invalidDateTime(.year, value: year)) }
-        if month > 12 { return .failure(.invalidDateTime(.month, value: month)) }
-        if day > 31 || (year != 0 && month != 0 && day != 0 && !Timestamp.isValid(year: year, month: month, day: day)) {
-            return .failure(.invalidDateTime(.day, value: day))
+        let common =
+            year >= 1582 && year <= 9999 && month >= 1 && month <= 12 && day >= 1 && day <= 28 && hour <= 23
+            && minute <= 59 && second <= 59
+        if !common {
+            if let r = dateTimeProblem(year, month, day, hour, minute, second) { throw r }
+            if year == 0 || month == 0 || day == 0 { return nil }
         }
-        if hour > 23 { return .failure(.invalidDateTime(.hours, value: hour)) }
-        if minute > 59 { return .failure(.invalidDateTime(.minutes, value: minute)) }
-        if second > 59 { return .failure(.invalidDateTime(.seconds, value: second)) }
-        if year == 0 || month == 0 || day == 0 { return .success(nil) }
         let wall = Timestamp(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
-        if options.clock == .utc { return .success(wall) }
+        if options.clock == .utc { return wall }
         let placed = options.clock.place(wallClock: wall)
         status.insert(.timeConvertedFromLocalClock)
         if placed.ambiguous { status.insert(.timeAmbiguousLocal) }
         if placed.nonexistent { status.insert(.timeNonexistentLocal) }
-        return .success(placed.time)
+        return placed.time
+    }
+
+    /// The Date Time field at fault, if any; zero year, month or day is "not known", not a fault.
+    @inline(never)
+    static func dateTimeProblem(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int, _ second: Int)
+        -> Rejection?
+    {
+        if year != 0 && !(1582...9999).contains(year) { return .invalidDateTime(.year, value: year) }
+        if month > 12 { return .invalidDateTime(.month, value: month) }
+        if day > 31 || (year != 0 && month != 0 && day != 0 && !Timestamp.isValid(year: year, month: month, day: day)) {
+            return .invalidDateTime(.day, value: day)
+        }
+        if hour > 23 { return .invalidDateTime(.hours, value: hour) }
+        if minute > 59 { return .invalidDateTime(.minutes, value: minute) }
+        if second > 59 { return .invalidDateTime(.seconds, value: second) }
+        return nil
     }
 
     @inline(__always)
     static func append(
         _ out: inout [Reading], _ field: Field, _ value: MeasuredValue, _ unit: UCUMUnit, _ time: Timestamp?,
-        _ status: StatusSet
+        _ status: StatusSet, user: UInt8? = nil
     ) {
-        out.append(Reading(field: field, value: value, unit: unit, time: time, status: status))
+        var r = Reading(field: field, value: value, unit: unit, time: time, status: status)
+        r.userID = user
+        out.append(r)
     }
 }
 

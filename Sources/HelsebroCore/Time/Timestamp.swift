@@ -23,7 +23,7 @@ public struct Timestamp: Hashable, Comparable, Sendable {
     /// Days since 1970-01-01 of a proleptic Gregorian date.
     ///
     /// Howard Hinnant, "chrono-Compatible Low-Level Date Algorithms", `days_from_civil`.
-    @inlinable
+    @inlinable @inline(__always)
     public static func days(year: Int, month: Int, day: Int) -> Int64 {
         let y = Int64(month <= 2 ? year - 1 : year)
         let era = (y >= 0 ? y : y - 399) / 400
@@ -49,11 +49,15 @@ public struct Timestamp: Hashable, Comparable, Sendable {
     }
 
     /// Whether `day` exists in that month of that year.
+    @inlinable @inline(__always)
     public static func isValid(year: Int, month: Int, day: Int) -> Bool {
         guard (1...12).contains(month), day >= 1 else { return false }
-        let lengths = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-        return day <= (month == 2 && leap ? 29 : lengths[month - 1])
+        if day <= 28 { return true }
+        switch month {
+        case 2: return day == 29 && ((year % 4 == 0 && year % 100 != 0) || year % 400 == 0)
+        case 4, 6, 9, 11: return day <= 30
+        default: return day <= 31
+        }
     }
 
     /// The instant of a civil date and time read as UTC.

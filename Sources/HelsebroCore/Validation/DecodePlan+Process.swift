@@ -6,10 +6,13 @@ extension DecodePlan {
         channelIndex: Int, payload: UnsafeRawBufferPointer, receiveTime: Timestamp?, into out: inout [Reading],
         ignored: inout Int
     ) -> Rejection? {
+        guard channelPlans[channelIndex].channel == .hl7v2 else {
+            // No list of partial rejections on this path: even an empty one cost a retain and a release per payload.
+            return decodeAndValidate(
+                channelIndex: channelIndex, payload: payload, receiveTime: receiveTime, into: &out, ignored: &ignored)
+        }
         var partial: [Rejection] = []
-        let r = process(
-            channelIndex: channelIndex, payload: payload, receiveTime: receiveTime, into: &out, ignored: &ignored,
-            partial: &partial)
+        let r = hl7Readings(payload, receiveTime: receiveTime, into: &out, ignored: &ignored, partial: &partial)
         return r ?? partial.first
     }
 
@@ -18,6 +21,18 @@ extension DecodePlan {
     public func process(
         channelIndex: Int, payload: UnsafeRawBufferPointer, receiveTime: Timestamp?, into out: inout [Reading],
         ignored: inout Int, partial: inout [Rejection]
+    ) -> Rejection? {
+        guard channelPlans[channelIndex].channel == .hl7v2 else {
+            return decodeAndValidate(
+                channelIndex: channelIndex, payload: payload, receiveTime: receiveTime, into: &out, ignored: &ignored)
+        }
+        return hl7Readings(payload, receiveTime: receiveTime, into: &out, ignored: &ignored, partial: &partial)
+    }
+
+    /// A payload of one measurement (GATT, SenML, vendor frame): decoded whole and validated whole.
+    func decodeAndValidate(
+        channelIndex: Int, payload: UnsafeRawBufferPointer, receiveTime: Timestamp?, into out: inout [Reading],
+        ignored: inout Int
     ) -> Rejection? {
         let start = out.count
         let plan = channelPlans[channelIndex]
@@ -32,7 +47,7 @@ extension DecodePlan {
             case .failure(let problem): rejection = .senml(problem)
             }
         case .hl7v2:
-            return hl7Readings(payload, receiveTime: receiveTime, into: &out, ignored: &ignored, partial: &partial)
+            rejection = .channelNotAccepted  // `process` reads HL7 v2 itself
         case .frame:
             if let layout = firmware?.frame {
                 let table = frameFieldMetric
@@ -55,7 +70,6 @@ extension DecodePlan {
 
     /// Maps decoded readings to metrics, converts units, checks plausibility and time. Pure and allocation-free.
     func validate(_ out: inout [Reading], from start: Int, receiveTime: Timestamp?, ignored: inout Int) -> Rejection? {
-        let unitCount = UCUMUnit.allCases.count
         var i = start
         while i < out.count {
             var r = out[i]
@@ -69,36 +83,44 @@ extension DecodePlan {
                 }
                 if metric < 0 { return .fieldNotInProfile(r.field) }
             }
-            if let flag = DecodePlan.notPatientData(r.status) { return .notPatientMeasurement(flag) }
-            if case .number(let n) = r.value {
-                guard let conversion = conversions[metric * unitCount + Int(r.unit.rawValue)] else {
-                    return .unitNotConvertible(metric: metric, from: r.unit)
-                }
-                var x = n.double
-                if !conversion.isIdentity {
-                    x = conversion.apply(x)
-                    guard let d = DecimalValue(rounding: x, places: metrics[metric].decimals) else {
-                        return .implausible(metric: metric)
-                    }
-                    r.value = .number(d)
-                }
-                if !(x >= plausibleLow[metric] && x <= plausibleHigh[metric]) { return .implausible(metric: metric) }
-            }
-            r.unit = metrics[metric].unit
-            r.metric = Int16(metric)
-            r.mdc = metrics[metric].mdc
-            if let t = r.time {
-                if t < timePolicy.earliest { return .timeBefore2000(metric: metric) }
-                if let receiveTime, t.microseconds > receiveTime.microseconds + timePolicy.futureSkewSeconds * 1_000_000
-                {
-                    return .timeInFuture(metric: metric, skewSeconds: timePolicy.futureSkewSeconds)
-                }
-            } else if let receiveTime {
-                r.time = receiveTime
-                r.status.insert(.timeFromReceiveTime)
-            }
+            if let problem = check(&r, metric: metric, receiveTime: receiveTime) { return problem }
             out[i] = r
             i += 1
+        }
+        return nil
+    }
+
+    /// Validates one reading bound to `metric`: not control or test data, unit convertible, plausible, time sane (or
+    /// taken from the receive time); converts it to the metric's unit.
+    @inline(__always)
+    private func check(_ r: inout Reading, metric: Int, receiveTime: Timestamp?) -> Rejection? {
+        if let flag = DecodePlan.notPatientData(r.status) { return .notPatientMeasurement(flag) }
+        let limits = limits[metric]
+        if case .number(let n) = r.value {
+            guard let conversion = conversions[metric * UCUMUnit.allCases.count + Int(r.unit.rawValue)] else {
+                return .unitNotConvertible(metric: metric, from: r.unit)
+            }
+            var x = n.double
+            if !conversion.isIdentity {
+                x = conversion.apply(x)
+                guard let d = DecimalValue(rounding: x, places: limits.decimals) else {
+                    return .implausible(metric: metric)
+                }
+                r.value = .number(d)
+            }
+            if !(x >= limits.low && x <= limits.high) { return .implausible(metric: metric) }
+        }
+        r.unit = limits.unit
+        r.metric = Int16(metric)
+        r.mdc = limits.mdc
+        if let t = r.time {
+            if t < timePolicy.earliest { return .timeBefore2000(metric: metric) }
+            if let receiveTime, t.microseconds > receiveTime.microseconds + timePolicy.futureSkewSeconds * 1_000_000 {
+                return .timeInFuture(metric: metric, skewSeconds: timePolicy.futureSkewSeconds)
+            }
+        } else if let receiveTime {
+            r.time = receiveTime
+            r.status.insert(.timeFromReceiveTime)
         }
         return nil
     }

@@ -14,15 +14,15 @@ public final class DecodePlan: Sendable {
     let fieldMetric: [Int16]
     /// `conversions[metric * UCUMUnit.allCases.count + unit.rawValue]`.
     let conversions: [UnitConversion?]
-    let plausibleLow: [Double]
-    let plausibleHigh: [Double]
+    /// Per metric, what validation reads for every reading, kept apart from `metrics` (whose Strings would be
+    /// retained and released at each access).
+    let limits: [Limits]
     /// `frameFieldMetric[field index]`: the metric a vendor frame field feeds, -1 if none.
     let frameFieldMetric: [Int16]
 
     init(
         profile: DeviceProfile, firmware: FirmwareSpec?, metrics: [MetricDefinition], timePolicy: TimePolicy,
-        channelPlans: [ChannelPlan], fieldMetric: [Int16], conversions: [UnitConversion?], plausibleLow: [Double],
-        plausibleHigh: [Double], frameFieldMetric: [Int16]
+        channelPlans: [ChannelPlan], fieldMetric: [Int16], conversions: [UnitConversion?], frameFieldMetric: [Int16]
     ) {
         self.frameFieldMetric = frameFieldMetric
         self.profile = profile
@@ -32,8 +32,19 @@ public final class DecodePlan: Sendable {
         self.channelPlans = channelPlans
         self.fieldMetric = fieldMetric
         self.conversions = conversions
-        self.plausibleLow = plausibleLow
-        self.plausibleHigh = plausibleHigh
+        self.limits = metrics.map {
+            Limits(
+                low: $0.plausible.low.double, high: $0.plausible.high.double, unit: $0.unit, mdc: $0.mdc,
+                decimals: $0.decimals)
+        }
+    }
+
+    struct Limits: Sendable {
+        let low: Double
+        let high: Double
+        let unit: UCUMUnit
+        let mdc: UInt32
+        let decimals: Int
     }
 
     struct ChannelPlan: Sendable {
@@ -133,8 +144,7 @@ public final class DecodePlan: Sendable {
             DecodePlan(
                 profile: profile, firmware: firmware, metrics: profile.metrics, timePolicy: timePolicy,
                 channelPlans: plans, fieldMetric: fieldMetric, conversions: conversions,
-                plausibleLow: profile.metrics.map(\.plausible.low.double),
-                plausibleHigh: profile.metrics.map(\.plausible.high.double), frameFieldMetric: frameFieldMetric))
+                frameFieldMetric: frameFieldMetric))
     }
 
     /// The index of a channel in this plan, found once per subscription rather than per message.
@@ -153,9 +163,7 @@ extension DecodePlan {
                 g.cgmSessionStart = start
                 return ChannelPlan(channel: p.channel, gatt: g)
             },
-            fieldMetric: fieldMetric, conversions: conversions, plausibleLow: plausibleLow,
-            plausibleHigh: plausibleHigh,
-            frameFieldMetric: frameFieldMetric)
+            fieldMetric: fieldMetric, conversions: conversions, frameFieldMetric: frameFieldMetric)
     }
 }
 
