@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HelsebroAPI
 import HelsebroCore
+import HelsebroIngest
 import HelsebroJournal
 
 /// `helsebro journal show`.
@@ -160,11 +161,12 @@ struct StatsCommand: ParsableCommand {
     func run() throws {
         let s = try journal.open().statistics()
         let quarantined = s.quarantined.sorted { $0.key < $1.key }
+        let ingest = IngestStateFile(journal: journal.location)?.read()
         switch format {
         case .json:
             let q = quarantined.map { "\(JSONText.string($0.key)): \($0.value)" }.joined(separator: ", ")
             print(
-                "{\"messages\": \(s.messages), \"readings\": \(s.readings), \"duplicates\": \(s.duplicates), \"quarantined\": {\(q)}, \"queue-depth\": \(s.counters["queue-depth"] ?? 0), \"backpressure-pauses\": \(s.counters["backpressure-pauses"] ?? 0)}"
+                "{\"messages\": \(s.messages), \"readings\": \(s.readings), \"duplicates\": \(s.duplicates), \"quarantined\": {\(q)}, \"queue-depth\": \(s.counters["queue-depth"] ?? 0), \"backpressure-pauses\": \(s.counters["backpressure-pauses"] ?? 0), \"ingest\": \(Self.json(ingest))}"
             )
         case .text:
             print(
@@ -174,6 +176,28 @@ struct StatsCommand: ParsableCommand {
             print(
                 "queue depth \(s.counters["queue-depth"] ?? 0), backpressure pauses \(s.counters["backpressure-pauses"] ?? 0)"
             )
+            print(Self.text(ingest))
         }
+    }
+
+    /// The service's phase as it last wrote it, corrected to "not running" when its process is gone.
+    static func phase(_ state: IngestState?) -> String {
+        guard let state else { return "unknown" }
+        if state.phase != .stopped && kill(state.pid, 0) != 0 && errno == ESRCH { return "not running" }
+        return state.phase.rawValue
+    }
+
+    static func text(_ state: IngestState?) -> String {
+        let phase = phase(state)
+        guard let state, phase == "paused" else { return "ingest: \(phase)" }
+        return
+            "ingest: PAUSED since \(Timestamp(seconds: state.since).rfc3339): the journal cannot be written (\(state.reason)); nothing is taken from the broker, which keeps the messages, until it can"
+    }
+
+    static func json(_ state: IngestState?) -> String {
+        let phase = phase(state)
+        guard let state else { return "{\"phase\": \"unknown\"}" }
+        return
+            "{\"phase\": \"\(phase)\", \"since\": \(JSONText.string(Timestamp(seconds: state.since).rfc3339)), \"reason\": \(JSONText.string(state.reason))}"
     }
 }

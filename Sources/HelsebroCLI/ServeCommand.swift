@@ -9,6 +9,10 @@ import HelsebroJournal
 import HelsebroMQTT
 import Logging
 
+#if canImport(Glibc)
+    import CMalloc
+#endif
+
 /// `helsebro serve`: subscribe, decode, validate, journal.
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the ingest service.")
@@ -75,6 +79,11 @@ struct ServeCommand: ParsableCommand {
     }
 
     func run() throws {
+        #if canImport(Glibc)
+            // glibc gives each thread that allocates its own arena (64 MB of address space, and whatever it once
+            // held stays resident); the ingest loop, the writer, the summaries and the HTTP threads need two.
+            mallopt(M_ARENA_MAX, 2)
+        #endif
         let settings = try settings()
         var mqtt = MQTTConfiguration()
         do {
@@ -108,7 +117,8 @@ struct ServeCommand: ParsableCommand {
         alertSettings.news2WindowSeconds = news2Window.seconds
         let service = try IngestService(
             configuration: mqtt, store: store, registry: registry, maxBatch: settings.maxBatch,
-            alertSettings: alertSettings, scheduledSummaries: !noSummaries, library: library, logger: logger)
+            alertSettings: alertSettings, scheduledSummaries: !noSummaries, library: library,
+            stateFile: IngestStateFile(journal: journal.location), logger: logger)
         var httpTask: Task<Void, Never>?
         if !noHttp {
             let address = try journal.setting(http, env: "HELSEBRO_HTTP", key: "http", default: "127.0.0.1:8080")!
@@ -160,6 +170,9 @@ struct ServeCommand: ParsableCommand {
             ])
         try service.run()
         sources.forEach { $0.cancel() }
-        logger.info("helsebro serve: stopped; every received message was committed before it was acknowledged")
+        let s = service.statistics
+        logger.info(
+            "helsebro serve: stopped; every message was committed before it was acknowledged",
+            metadata: ["committed": "\(s.messages)", "unacknowledged": "\(s.unacknowledgedAtStop)"])
     }
 }

@@ -68,8 +68,23 @@ public final class IngestPipeline {
         let registrations = try store.registrationRevision()
         if registrations != registrationRevision {
             registrationRevision = registrations
-            devices = Dictionary(try store.devices().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-            pairings = Dictionary(grouping: try store.pairings(), by: \.device)
+            // Profile, firmware and patient ids repeat across devices and pairings: one copy of each (with 100,000
+            // devices, a third of the service's memory was copies of the same few strings).
+            var names: [String: String] = [:]
+            func one(_ s: String) -> String {
+                if let known = names[s] { return known }
+                names[s] = s
+                return s
+            }
+            devices = Dictionary(
+                try store.devices().map { d in
+                    let id = one(d.id)
+                    return (id, DeviceRecord(id: id, profile: one(d.profile), firmware: d.firmware.map(one)))
+                }, uniquingKeysWith: { a, _ in a })
+            pairings = Dictionary(
+                grouping: try store.pairings().map {
+                    Pairing(device: one($0.device), patient: one($0.patient), from: $0.from, to: $0.to)
+                }, by: \.device)
             overrides = [:]
             for o in try store.overrides(patient: nil) {
                 overrides[o.patient, default: [:]][o.metric, default: []].append(o)

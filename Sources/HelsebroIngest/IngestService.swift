@@ -14,14 +14,16 @@ public final class IngestService: @unchecked Sendable {
     let store: any JournalStore
     let pipeline: IngestPipeline
     let logger: Logger
+    let stateFile: IngestStateFile?
 
     public init(
         configuration: MQTTConfiguration, store: any JournalStore, registry: Registry, maxBatch: Int = 1000,
         alertSettings: AlertEngine.Settings = AlertEngine.Settings(), scheduledSummaries: Bool = true,
-        library: ConfigLibrary? = nil, logger: Logger
+        library: ConfigLibrary? = nil, stateFile: IngestStateFile? = nil, logger: Logger
     ) throws(JournalError) {
         self.store = store
         self.logger = logger
+        self.stateFile = stateFile
         let pipeline = try IngestPipeline(
             registry: registry, store: store, topicPrefix: configuration.topicPrefix, alertSettings: alertSettings,
             library: library, now: Timestamp.now)
@@ -44,7 +46,22 @@ public final class IngestService: @unchecked Sendable {
         // Fault injection for the acknowledgement test: exit after a batch was received and before it is committed.
         // A message then survives only if its PUBACK was still unsent (reference/libmosquitto.md §1.3).
         let exitBeforeCommit = ProcessInfo.processInfo.environment["HELSEBRO_FAULT_INJECTION"] == "exit-before-commit"
-        client = IngestClient(configuration: configuration, maxBatch: maxBatch, logger: logger, tick: tick) { batch in
+        // After a failed commit, the client waits for this small write to succeed before it takes messages again.
+        let probe = { () -> String? in
+            do {
+                try store.setCounters(["journal-probe": Int(Date().timeIntervalSince1970)])
+                return nil
+            } catch {
+                return "\(error)"
+            }
+        }
+        let fault = { (reason: String?) -> Void in
+            stateFile?.write(Self.state(reason == nil ? .running : .paused, reason: reason ?? ""))
+        }
+        client = IngestClient(
+            configuration: configuration, maxBatch: maxBatch, logger: logger, tick: tick, journalProbe: probe,
+            journalFault: fault
+        ) { batch in
             if exitBeforeCommit { _exit(70) }
             let now = Timestamp.now
             let outcomes = try pipeline.prepare(batch, now: now)
@@ -69,8 +86,14 @@ public final class IngestService: @unchecked Sendable {
         clientRef = client
     }
 
+    static func state(_ phase: IngestState.Phase, reason: String = "") -> IngestState {
+        IngestState(phase: phase, pid: getpid(), since: Int64(Date().timeIntervalSince1970), reason: reason)
+    }
+
     /// Runs until `stop()`; blocks the calling thread.
     public func run() throws(MQTTError) {
+        stateFile?.write(Self.state(.running))
+        defer { stateFile?.write(Self.state(.stopped)) }
         try client.run()
         let s = client.statistics
         try? store.setCounters([

@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 import GRDB
 import HelsebroCore
@@ -128,6 +129,11 @@ public final class SQLiteJournal: JournalStore {
         } catch let e as DatabaseError where e.resultCode == .SQLITE_CONSTRAINT {
             throw JournalError(
                 .alreadyExists, "\(what) refused: that id already exists", underlying: e)
+        } catch let e as DatabaseError {
+            // SQLite's generic text for the code ("database or disk is full", "database is locked"): what an
+            // operator can act on, and never the statement's arguments.
+            let reason = String(cString: sqlite3_errstr(e.resultCode.rawValue))
+            throw JournalError(.storage, "\(what) failed in the journal: \(reason)", underlying: e)
         } catch {
             throw JournalError(.storage, "\(what) failed in the journal", underlying: error)
         }
@@ -192,37 +198,68 @@ public final class SQLiteJournal: JournalStore {
     public func pair(_ p: Pairing) throws(JournalError) {
         try run("pairing") {
             try pool.write { db in
-                guard
-                    try Bool.fetchOne(
-                        db, sql: "SELECT EXISTS (SELECT 1 FROM device WHERE id = ?)", arguments: [p.device]) == true
-                else {
-                    throw JournalError(.notFound, "no such device: register it with 'helsebro device add' first")
-                }
-                guard
-                    try Bool.fetchOne(
-                        db, sql: "SELECT EXISTS (SELECT 1 FROM patient WHERE id = ?)", arguments: [p.patient]) == true
-                else {
-                    throw JournalError(.notFound, "no such patient: add it with 'helsebro patient add' first")
-                }
-                // A device is worn by one patient at a time: overlapping pairings are refused.
-                let overlapping =
-                    try Int.fetchOne(
-                        db,
-                        sql: """
-                            SELECT COUNT(*) FROM pairing WHERE device = ?
-                            AND (to_us IS NULL OR to_us > ?) AND (? IS NULL OR from_us < ?)
-                            """,
-                        arguments: [p.device, p.from.microseconds, p.to?.microseconds, p.to?.microseconds]) ?? 0
-                if overlapping > 0 {
-                    throw JournalError(
-                        .alreadyExists, "the device is already paired for part of that time: end that pairing first")
-                }
-                try db.execute(
-                    sql: "INSERT INTO pairing (device, patient, from_us, to_us) VALUES (?, ?, ?, ?)",
-                    arguments: [p.device, p.patient, p.from.microseconds, p.to?.microseconds])
+                try Self.insertPairing(db, p)
                 try Self.bumpRegistrations(db)
             }
         }
+    }
+
+    /// Registers many devices, their patients and pairings in one transaction, all or none: a fleet brought over
+    /// from another system, or the benchmarks' 100,000 devices (one commit, not three per device). Patients already
+    /// known are kept as they are; a device already known is refused, as `addDevice` refuses it.
+    public func register(patients: [(id: String, name: String?)], devices: [DeviceRecord], pairings: [Pairing])
+        throws(JournalError)
+    {
+        try run("registering devices") {
+            try pool.write { db in
+                let now = Self.now()
+                for p in patients {
+                    try db.execute(
+                        sql: "INSERT INTO patient (id, name, created_us) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                        arguments: [p.id, p.name, now])
+                }
+                for d in devices {
+                    try db.execute(
+                        sql: "INSERT INTO device (id, profile, firmware, created_us) VALUES (?, ?, ?, ?)",
+                        arguments: [d.id, d.profile, d.firmware, now])
+                }
+                for p in pairings { try Self.insertPairing(db, p) }
+                try Self.bumpRegistrations(db)
+            }
+        }
+    }
+
+    /// Inserts a pairing after checking that device and patient exist and that the device is not worn by someone
+    /// else for part of that time.
+    static func insertPairing(_ db: Database, _ p: Pairing) throws {
+        guard
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM device WHERE id = ?)", arguments: [p.device]) == true
+        else {
+            throw JournalError(.notFound, "no such device: register it with 'helsebro device add' first")
+        }
+        guard
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM patient WHERE id = ?)", arguments: [p.patient]) == true
+        else {
+            throw JournalError(.notFound, "no such patient: add it with 'helsebro patient add' first")
+        }
+        // A device is worn by one patient at a time: overlapping pairings are refused.
+        let overlapping =
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*) FROM pairing WHERE device = ?
+                    AND (to_us IS NULL OR to_us > ?) AND (? IS NULL OR from_us < ?)
+                    """,
+                arguments: [p.device, p.from.microseconds, p.to?.microseconds, p.to?.microseconds]) ?? 0
+        if overlapping > 0 {
+            throw JournalError(
+                .alreadyExists, "the device is already paired for part of that time: end that pairing first")
+        }
+        try db.execute(
+            sql: "INSERT INTO pairing (device, patient, from_us, to_us) VALUES (?, ?, ?, ?)",
+            arguments: [p.device, p.patient, p.from.microseconds, p.to?.microseconds])
     }
 
     public func devices() throws(JournalError) -> [DeviceRecord] {

@@ -34,6 +34,12 @@ public final class IngestClient: @unchecked Sendable {
         public var pausedForBackpressure = 0
         public var handlerFailures = 0
         public var protocolVersion = 5
+        /// The journal could not be written, so nothing is taken from the broker until it can.
+        public var journalPaused = false
+        /// Times the journal became unwritable.
+        public var journalFaults = 0
+        /// Messages held at `stop()` that could not be committed, so were not acknowledged (the broker redelivers).
+        public var unacknowledgedAtStop = 0
     }
 
     let configuration: MQTTConfiguration
@@ -43,9 +49,16 @@ public final class IngestClient: @unchecked Sendable {
     let control = Mutex<(stopping: Bool, stats: Statistics)>((false, Statistics()))
     /// Called on the network thread about once a second, connected or not (escalations, missing data).
     let tick: (() -> Void)?
+    /// After a failed commit: a small write to the journal; nil when it worked, else why not. With a probe, the
+    /// client takes nothing from the broker until the journal can be written again; without one, it reconnects at
+    /// once and the broker redelivers.
+    let journalProbe: (() -> String?)?
+    /// Told when the journal becomes unwritable (with the reason) and when it is writable again (nil).
+    let journalFault: ((String?) -> Void)?
 
     public init(
         configuration: MQTTConfiguration, maxBatch: Int = 1000, logger: Logger, tick: (() -> Void)? = nil,
+        journalProbe: (() -> String?)? = nil, journalFault: ((String?) -> Void)? = nil,
         handler: @escaping Handler
     ) {
         self.configuration = configuration
@@ -53,6 +66,8 @@ public final class IngestClient: @unchecked Sendable {
         self.handler = handler
         self.logger = logger
         self.tick = tick
+        self.journalProbe = journalProbe
+        self.journalFault = journalFault
     }
 
     public var statistics: Statistics { control.withLock { $0.stats } }
@@ -94,6 +109,8 @@ public final class IngestClient: @unchecked Sendable {
         var subscribed = false
         var failedAttempts = 0
         var lastTick = Self.nowMilliseconds()
+        /// Monotonic ms since the journal could not be written; nil while it can.
+        var pausedSince: Int64?
 
         func lose() {
             socketOpen = false
@@ -103,7 +120,8 @@ public final class IngestClient: @unchecked Sendable {
         }
 
         func maybeTick() {
-            guard let tick, Self.nowMilliseconds() - lastTick >= 1000 else { return }
+            // Decision support writes to the journal too: while it cannot be written, ticks would only fail.
+            guard let tick, pausedSince == nil, Self.nowMilliseconds() - lastTick >= 1000 else { return }
             lastTick = Self.nowMilliseconds()
             tick()
         }
@@ -192,11 +210,22 @@ public final class IngestClient: @unchecked Sendable {
                     if poll(&again, 1, 0) <= 0 || again.revents & Int16(POLLIN) == 0 { break }
                 } while context.batch.count < maxBatch
             }
-            if !context.batch.isEmpty && !commit(context) {
-                // The failed batch's PUBACKs are queued but unsent: reconnecting discards them
-                // (`mosquitto__reconnect` → `packet__cleanup_all`) and the broker redelivers the messages.
-                lose()
-                continue
+            if !context.batch.isEmpty {
+                if let failure = commit(context) {
+                    // The failed batch's PUBACKs are queued but unsent: reconnecting discards them
+                    // (`mosquitto__reconnect` → `packet__cleanup_all`) and the broker redelivers the messages.
+                    lose()
+                    waitForJournal(failure, since: &pausedSince)
+                    continue
+                }
+                if let since = pausedSince {
+                    pausedSince = nil
+                    control.withLock { $0.stats.journalPaused = false }
+                    logger.notice(
+                        "the journal can be written again: taking messages from the broker again",
+                        metadata: ["paused-seconds": "\((Self.nowMilliseconds() - since) / 1000)"])
+                    journalFault?(nil)
+                }
             }
             if lost {
                 lose()
@@ -214,8 +243,14 @@ public final class IngestClient: @unchecked Sendable {
                 logger.info("subscribed", metadata: ["filter": "\(configuration.subscription)"])
             }
         }
-        if !context.batch.isEmpty && commit(context) {
-            _ = mosquitto_loop_write(m, 1)
+        // Graceful stop: the batch in hand is committed and acknowledged before disconnecting.
+        if !context.batch.isEmpty {
+            let held = context.batch.count
+            if commit(context) == nil {
+                _ = mosquitto_loop_write(m, 1)
+            } else {
+                control.withLock { $0.stats.unacknowledgedAtStop = held }
+            }
         }
         if socketOpen {
             mosquitto_disconnect(m)
@@ -224,8 +259,43 @@ public final class IngestClient: @unchecked Sendable {
         control.withLock { $0.stats.connected = false }
     }
 
-    /// Hands the batch to the handler; true when it committed.
-    func commit(_ context: Context) -> Bool {
+    /// After a failed commit: says so once, then waits, probing the journal with growing pauses (0.5 s to 15 s), until
+    /// it can be written or the client is stopped. Nothing is read from the broker meanwhile; it keeps the messages
+    /// (persistent session, unacknowledged QoS 1) and redelivers them on the next connection.
+    func waitForJournal(_ failure: String, since pausedSince: inout Int64?) {
+        if pausedSince == nil {
+            pausedSince = Self.nowMilliseconds()
+            control.withLock {
+                $0.stats.journalPaused = true
+                $0.stats.journalFaults += 1
+            }
+            logger.error(
+                "the journal cannot be written: stopped taking messages from the broker, which keeps them; resuming by itself when the journal can be written (check disk space, permissions and other processes holding the journal)",
+                metadata: ["error": "\(failure)"])
+            journalFault?(failure)
+        }
+        guard let probe = journalProbe else { return }
+        var delay: Int64 = 500
+        var lastReport = Self.nowMilliseconds()
+        while !stopping {
+            let until = Self.nowMilliseconds() + delay
+            while !stopping && Self.nowMilliseconds() < until { usleep(20_000) }
+            if stopping { return }
+            guard let problem = probe() else { return }
+            delay = min(delay * 2, 15_000)
+            if Self.nowMilliseconds() - lastReport >= 60_000 {
+                lastReport = Self.nowMilliseconds()
+                logger.warning(
+                    "the journal still cannot be written; still not taking messages from the broker",
+                    metadata: [
+                        "error": "\(problem)", "paused-seconds": "\((lastReport - (pausedSince ?? lastReport)) / 1000)",
+                    ])
+            }
+        }
+    }
+
+    /// Hands the batch to the handler; nil when it committed, else why not.
+    func commit(_ context: Context) -> String? {
         let full = context.batch.count >= maxBatch
         do {
             try handler(context.batch)
@@ -235,12 +305,12 @@ public final class IngestClient: @unchecked Sendable {
                 if full { $0.stats.pausedForBackpressure += 1 }
             }
             context.batch.removeAll(keepingCapacity: true)
-            return true
+            return nil
         } catch {
-            logger.error("journal commit failed; the broker will redeliver the batch", metadata: ["error": "\(error)"])
+            logger.debug("journal commit failed; the broker will redeliver the batch", metadata: ["error": "\(error)"])
             control.withLock { $0.stats.handlerFailures += 1 }
             context.batch.removeAll(keepingCapacity: true)
-            return false
+            return "\(error)"
         }
     }
 

@@ -44,8 +44,36 @@ final class TestBroker {
     let directory: String
     let port: Int
     var process: Process?
+    var configuration: String { tlsFolder.map { $0 + "/mosquitto.conf" } ?? directory + "/mosquitto.conf" }
+    /// With device TLS: the folder of `Tools/device-pki.sh` (CA, broker, helsebro and device certificates, ACL).
+    var tlsFolder: String?
 
-    init() throws {
+    /// How `helsebro serve` reaches this broker: plain, or over TLS with Helsebro's client certificate.
+    var serveArguments: [String] {
+        guard let pki = tlsFolder else { return ["--broker", "mqtt://127.0.0.1:\(port)"] }
+        return [
+            "--broker", "mqtts://127.0.0.1:\(port)", "--tls-ca", pki + "/ca.crt", "--tls-cert", pki + "/helsebro.crt",
+            "--tls-key", pki + "/helsebro.key",
+        ]
+    }
+
+    /// A broker with a TLS listener that requires a client certificate from the test CA and lets each device write
+    /// only below its own topic (`Tools/device-pki.sh`), with certificates for `devices`.
+    convenience init(deviceTLS devices: [String]) throws {
+        try self.init(start: false)
+        let pki = directory + "/pki"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = [repositoryRoot + "/Tools/device-pki.sh", pki, String(port)] + devices
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw TestFailure("Tools/device-pki.sh failed") }
+        tlsFolder = pki
+        try start()
+    }
+
+    init(start: Bool = true) throws {
         directory =
             FileManager.default.temporaryDirectory.appendingPathComponent("helsebro-it-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -57,7 +85,7 @@ final class TestBroker {
         )
         .replacingOccurrences(of: "@USER@", with: user)
         try conf.write(toFile: directory + "/mosquitto.conf", atomically: true, encoding: .utf8)
-        try start()
+        if start { try self.start() }
     }
 
     func start() throws {
@@ -67,7 +95,7 @@ final class TestBroker {
             ?? "/usr/sbin/mosquitto"
         // Through a launcher that clears the signal mask: a child of a Dispatch thread inherits blocked SIGTERM.
         p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        p.arguments = ["-c", Self.unblockAndExec, mosquitto, "-c", directory + "/mosquitto.conf"]
+        p.arguments = ["-c", Self.unblockAndExec, mosquitto, "-c", configuration]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
@@ -130,10 +158,9 @@ final class ServeProcess {
                 ? exe : repositoryRoot + "/.build/debug/helsebro")
         process.arguments =
             [
-                "serve", "--broker", "mqtt://127.0.0.1:\(broker.port)", "--journal", "sqlite:" + journal, "--max-batch",
-                String(maxBatch),
+                "serve", "--journal", "sqlite:" + journal, "--max-batch", String(maxBatch),
                 "--client-id", "helsebro-it",
-            ] + (extraArguments.contains("--http") ? [] : ["--no-http"]) + extraArguments
+            ] + broker.serveArguments + (extraArguments.contains("--http") ? [] : ["--no-http"]) + extraArguments
         process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }

@@ -42,6 +42,28 @@ struct Simulator: ParsableCommand {
             alert on the alerts topic (percentiles). Register with --flood first.
             """)
     var latencyProbe: Double?
+    @Option(
+        help: """
+            Only these device kinds, comma-separated (cuff, thermo, gluco, cgm, scale, spot, bedside-ox, hr, gateway, \
+            monitor, ecg-patch); all by default.
+            """)
+    var kinds: String?
+
+    /// The kit of each patient, as `--kinds` narrows it.
+    var devices: [(kind: String, profile: String, firmware: String)] {
+        guard let kinds else { return Self.kit }
+        let wanted = Set(kinds.split(separator: ",").map(String.init))
+        return Self.kit.filter { wanted.contains($0.kind) }
+    }
+
+    func validate() throws {
+        if let kinds {
+            let known = Set(Self.kit.map(\.kind))
+            for k in kinds.split(separator: ",") where !known.contains(String(k)) {
+                throw ValidationError("unknown device kind '\(k)'")
+            }
+        }
+    }
 
     /// The device kinds of one patient: (id suffix, profile, firmware).
     static let kit: [(kind: String, profile: String, firmware: String)] = [
@@ -98,8 +120,7 @@ struct Simulator: ParsableCommand {
             if pregenerate && prepared.count >= max(count, 1) { break }
             let p = Int(rng.next() % UInt64(patients))
             people[p].step()
-            let k = Int(rng.next() % UInt64(Self.kit.count))
-            let kit = Self.kit[k]
+            let kit = devices[Int(rng.next() % UInt64(devices.count))]
             let device = "sim-\(kit.kind)-\(p + 1)"
             let now = Timestamp.now
             let start = cgmStart[p, default: Timestamp(seconds: now.seconds - 600)]
@@ -148,6 +169,7 @@ struct Simulator: ParsableCommand {
         }
         for m in prepared { try publisher.publish(topic: m.topic, payload: m.payload, userProperties: m.properties) }
         publisher.close()
+        if pregenerate { print("acknowledged \(publisher.acknowledged)") }
         if !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 
@@ -202,30 +224,31 @@ struct Simulator: ParsableCommand {
         }
     }
 
+    /// Registers and pairs every patient's devices in one transaction (100,000 devices take seconds, not hours).
     func registerDevices(_ journal: String) throws {
         guard journal.hasPrefix("sqlite:") else { throw ValidationError("--register takes sqlite:PATH") }
         let store = try SQLiteJournal(path: String(journal.dropFirst(7)))
         let known = Set(try store.devices().map(\.id))
+        var people: [(id: String, name: String?)] = []
+        var records: [DeviceRecord] = []
+        var pairings: [Pairing] = []
+        func add(_ device: String, _ profile: String, _ firmware: String, _ patient: String) {
+            guard !known.contains(device) else { return }
+            records.append(DeviceRecord(id: device, profile: profile, firmware: firmware))
+            pairings.append(Pairing(device: device, patient: patient, from: .year2000, to: nil))
+        }
         for p in 1...max(patients, 1) {
             let patient = "sim-patient-\(p)"
-            try? store.addPatient(id: patient, name: "Simulated patient \(p)")
-            for kit in Self.kit {
-                let id = "sim-\(kit.kind)-\(p)"
-                if known.contains(id) { continue }
-                try store.addDevice(DeviceRecord(id: id, profile: kit.profile, firmware: kit.firmware))
-                try store.pair(Pairing(device: id, patient: patient, from: .year2000, to: nil))
-            }
+            people.append((patient, "Simulated patient \(p)"))
+            for kit in Self.kit { add("sim-\(kit.kind)-\(p)", kit.profile, kit.firmware, patient) }
         }
         if flood {
             for (device, patient) in [("bench-cuff", "bench-patient"), ("probe-cuff", "probe-patient")] {
-                try? store.addPatient(id: patient, name: "Benchmark")
-                if !known.contains(device) {
-                    try store.addDevice(
-                        DeviceRecord(id: device, profile: "bp-cuff-ua200", firmware: "bp-cuff-ua200-fw2"))
-                    try store.pair(Pairing(device: device, patient: patient, from: .year2000, to: nil))
-                }
+                people.append((patient, "Benchmark"))
+                add(device, "bp-cuff-ua200", "bp-cuff-ua200-fw2", patient)
             }
         }
+        try store.register(patients: people, devices: records, pairings: pairings)
         if !quiet {
             print("helsebro-sim: \(patients) patients with \(Self.kit.count) devices each registered and paired")
         }
