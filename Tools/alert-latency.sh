@@ -10,11 +10,8 @@ cd "$(dirname "$0")/.."
 rate=${1:-15000}
 seconds=${2:-20}
 runs=${3:-3}
-Tools/setup.sh
-swift build -c release --product helsebro 2>&1 | tail -n 1
-swift build -c release --product helsebro-sim 2>&1 | tail -n 1
-bin=$(swift build -c release --show-bin-path)
 source Tools/lib.sh
+build_release
 for ((r = 1; r <= runs; r++)); do
     dir="$work/run-$r"
     start_broker "$dir"

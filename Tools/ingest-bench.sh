@@ -18,11 +18,8 @@ else
     publish=(--flood --quiet)
     register=(--flood --patients 1)
 fi
-Tools/setup.sh
-swift build -c release --product helsebro 2>&1 | tail -n 1
-swift build -c release --product helsebro-sim 2>&1 | tail -n 1
-bin=$(swift build -c release --show-bin-path)
 source Tools/lib.sh
+build_release
 now() { python3 -c 'import time; print("%.6f" % time.time())'; }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 

@@ -19,11 +19,8 @@ if [[ -n "$kinds" ]]; then
     per_patient=$(awk -F, '{print NF}' <<< "$kinds")
 fi
 patients=$(((devices + 10) / 11))  # every patient is registered with all 11 kinds; --kinds narrows the traffic
-Tools/setup.sh
-swift build -c release --product helsebro 2>&1 | tail -n 1
-swift build -c release --product helsebro-sim 2>&1 | tail -n 1
-bin=$(swift build -c release --show-bin-path)
 source Tools/lib.sh
+build_release
 
 start_broker "$work/broker"
 db="$work/journal.sqlite"
