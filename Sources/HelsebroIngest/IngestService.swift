@@ -109,36 +109,70 @@ public final class IngestService: @unchecked Sendable {
 
 /// Publishes alert transitions to `{prefix}/alerts/{patientId}` (QoS 1, JSON) after they are committed.
 ///
-/// A separate client connection, made on the first alert. If the broker cannot take an alert, the alert is still in
-/// the journal (`helsebro journal follow` and `alert_event`), and the failure is logged without patient data.
+/// A separate client connection, made on the first alert. Every transition is in the journal first (`helsebro
+/// journal follow` and `alert_event`). While the broker cannot take them, transitions wait here in order (up to
+/// `maxPending`, oldest dropped first with a warning) and are tried again at most every `retryMilliseconds`, from
+/// the next batch or the once-a-second tick, so an alert raised during a broker outage still reaches clinicians
+/// when it is back. Failures are logged without patient data.
 final class AlertPublisher {
     let configuration: MQTTConfiguration
     let logger: Logger
     var publisher: MQTTPublisher?
+    var pending: [AlertEngine.Event] = []
+    var retryAt: Int64 = 0
+    var failing = false
+    static let maxPending = 10_000
+    static let retryMilliseconds: Int64 = 2_000
 
     init(configuration: MQTTConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
     }
 
+    /// Publishes `events` after any still waiting; with none, retries those waiting when it is time.
     func publish(_ events: [AlertEngine.Event]) {
-        guard !events.isEmpty else { return }
+        pending += events
+        if pending.count > Self.maxPending {
+            let dropped = pending.count - Self.maxPending
+            pending.removeFirst(dropped)
+            logger.error(
+                "alert transitions dropped from the MQTT queue while the broker was unreachable; they are in the journal",
+                metadata: ["dropped": "\(dropped)"])
+        }
+        guard !pending.isEmpty, IngestClient.nowMilliseconds() >= retryAt else { return }
+        var sent = 0
         do {
             if publisher == nil {
+                // A short wait: this runs on the ingest thread.
                 publisher = try MQTTPublisher(
                     host: configuration.host, port: configuration.port, clientID: configuration.clientID + "-alerts",
-                    username: configuration.username, password: configuration.password)
+                    username: configuration.username, password: configuration.password, connectTimeoutSeconds: 2,
+                    windowTimeoutSeconds: 1)
             }
-            for e in events {
+            for e in pending {
                 try publisher?.publish(
                     topic: "\(configuration.topicPrefix)/alerts/\(e.patient)", payload: Array(e.json.utf8))
+                sent += 1
                 logger.info(
                     "alert \(e.transition)",
                     metadata: ["metric": "\(e.metric)", "kind": "\(e.kind)", "severity": "\(e.severity.name)"])
             }
+            pending.removeAll(keepingCapacity: true)
+            if failing {
+                failing = false
+                logger.notice("alert transitions are published to the broker again")
+            }
         } catch {
-            logger.warning("alerts could not be published; they are in the journal", metadata: ["error": "\(error)"])
-            publisher = nil
+            pending.removeFirst(sent)
+            retryAt = IngestClient.nowMilliseconds() + Self.retryMilliseconds
+            if !failing {
+                failing = true
+                logger.warning(
+                    "alerts could not be published; they are in the journal and are published when the broker takes them",
+                    metadata: ["error": "\(error)", "waiting": "\(pending.count)"])
+            }
+            // A publisher that connected once is kept: its network thread reconnects by itself and resends what
+            // it already took, so dropping it would lose those.
         }
     }
 }

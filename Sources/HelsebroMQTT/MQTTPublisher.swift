@@ -14,26 +14,35 @@ public final class MQTTPublisher: @unchecked Sendable {
     let handle: OpaquePointer
     let context: UnsafeMutableRawPointer
     let window: Int
+    /// How long `publish` waits for room in the window before it fails; nil waits as long as it takes.
+    let windowTimeout: Int64?
 
     final class State: Sendable {
         let counters = Mutex<(inflight: Int, acknowledged: Int, connected: Bool, connackCode: Int32)>((0, 0, false, -1))
     }
 
-    /// Connects and starts libmosquitto's network thread.
+    /// Connects and starts libmosquitto's network thread; waits up to `connectTimeoutSeconds` for the CONNACK.
+    ///
+    /// Once `handle` and `context` are set, every failure only throws: `deinit` then runs and is the one place that
+    /// frees them (freeing them here as well destroyed the client twice and crashed `serve` when the broker went
+    /// away while the alert publisher was connecting).
     public init(
-        host: String, port: Int, clientID: String, window: Int = 100, username: String? = nil, password: String? = nil
+        host: String, port: Int, clientID: String, window: Int = 100, username: String? = nil, password: String? = nil,
+        connectTimeoutSeconds: Int = 10, windowTimeoutSeconds: Int? = nil
     )
         throws(MQTTError)
     {
         MosquittoLibrary.initialize()
         let state = State()
-        context = Unmanaged.passRetained(state).toOpaque()
+        let context = Unmanaged.passRetained(state).toOpaque()
         guard let m = mosquitto_new(clientID, true, context) else {
             Unmanaged<State>.fromOpaque(context).release()
             throw MQTTError(.invalidConfiguration, "libmosquitto could not create a client")
         }
+        self.context = context
         handle = m
         self.window = window
+        self.windowTimeout = windowTimeoutSeconds.map { Int64($0) * 1000 }
         mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5)
         if let username { mosquitto_username_pw_set(m, username, password) }
         mosquitto_connect_v5_callback_set(m) { _, userdata, rc, _, _ in
@@ -52,14 +61,12 @@ public final class MQTTPublisher: @unchecked Sendable {
         }
         let rc = mosquitto_connect_bind_v5(m, host, Int32(port), 30, nil, nil)
         guard rc == MOSQ_ERR_SUCCESS.rawValue else {
-            mosquitto_destroy(m)
-            Unmanaged<State>.fromOpaque(context).release()
             throw MQTTError(
                 .connectFailed, "cannot connect to the MQTT broker at \(host):\(port); is it running?",
                 mosquittoCode: rc)
         }
         mosquitto_loop_start(m)
-        let deadline = IngestClient.nowMilliseconds() + 10_000
+        let deadline = IngestClient.nowMilliseconds() + Int64(connectTimeoutSeconds) * 1000
         while IngestClient.nowMilliseconds() < deadline {
             let (connected, code) = state.counters.withLock { ($0.connected, $0.connackCode) }
             if connected { return }
@@ -67,8 +74,6 @@ public final class MQTTPublisher: @unchecked Sendable {
             usleep(1000)
         }
         mosquitto_loop_stop(m, true)
-        mosquitto_destroy(m)
-        Unmanaged<State>.fromOpaque(context).release()
         throw MQTTError(.connectFailed, "the MQTT broker at \(host):\(port) did not accept the connection")
     }
 
@@ -78,7 +83,13 @@ public final class MQTTPublisher: @unchecked Sendable {
     public func publish(topic: String, payload: [UInt8], qos: Int32 = 1, userProperties: [(String, String)] = [])
         throws(MQTTError)
     {
-        while state.counters.withLock({ $0.inflight }) >= window { usleep(100) }
+        let giveUp = windowTimeout.map { IngestClient.nowMilliseconds() + $0 }
+        while state.counters.withLock({ $0.inflight }) >= window {
+            if let giveUp, IngestClient.nowMilliseconds() >= giveUp {
+                throw MQTTError(.publishFailed, "the broker has not acknowledged the last \(window) messages")
+            }
+            usleep(100)
+        }
         var properties: OpaquePointer? = nil
         defer { mosquitto_property_free_all(&properties) }
         for (k, v) in userProperties {
@@ -115,6 +126,8 @@ public final class MQTTPublisher: @unchecked Sendable {
     }
 
     deinit {
+        // Stops the network thread if `close()` did not (a failed init, or a publisher dropped without closing).
+        mosquitto_loop_stop(handle, true)
         mosquitto_destroy(handle)
         Unmanaged<State>.fromOpaque(context).release()
     }

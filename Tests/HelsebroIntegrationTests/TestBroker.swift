@@ -2,6 +2,7 @@ import Foundation
 import HelsebroCore
 import HelsebroJournal
 import HelsebroMQTT
+import Testing
 
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().path
@@ -182,12 +183,26 @@ final class ServeProcess {
         }
     }
 
+    /// Set when the test itself ended the process, so `stop()` can tell a crash from a kill.
+    var endedByTest = false
+
     func kill9() {
+        endedByTest = true
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 
+    /// The last lines of the service's log: with a crash, Swift's backtrace.
+    func logTail(_ lines: Int = 60) -> String {
+        let text = FileManager.default.contents(atPath: log).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+    }
+
     func stop() {
+        if !process.isRunning && !endedByTest && process.terminationReason == .uncaughtSignal {
+            Issue.record("helsebro serve died of signal \(process.terminationStatus):\n\(logTail())")
+        }
+        endedByTest = true
         if process.isRunning {
             process.interrupt()
             let deadline = Date().addingTimeInterval(10)
