@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "helsebro-sim", targets: ["helsebro-sim"]),
         .library(name: "HelsebroCore", targets: ["HelsebroCore"]),
         .library(name: "HelsebroConfig", targets: ["HelsebroConfig"]),
+        .library(name: "HelsebroFuzzing", targets: ["HelsebroFuzzing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -33,6 +34,8 @@ let package = Package(
             name: "HelsebroConfig",
             dependencies: ["HelsebroCore", .product(name: "Yams", package: "Yams")]
         ),
+        // The fuzz targets' bodies (Tools/Fuzz runs them under libFuzzer; the tests replay the corpus through them).
+        .target(name: "HelsebroFuzzing", dependencies: ["HelsebroCore", "HelsebroConfig"]),
         // The only module that imports CMosquitto.
         .target(
             name: "HelsebroMQTT",
@@ -85,7 +88,7 @@ let package = Package(
             path: "Tools/Simulator"
         ),
         .testTarget(name: "HelsebroCoreTests", dependencies: ["HelsebroCore"]),
-        .testTarget(name: "HelsebroConfigTests", dependencies: ["HelsebroConfig", "HelsebroCore"]),
+        .testTarget(name: "HelsebroConfigTests", dependencies: ["HelsebroConfig", "HelsebroCore", "HelsebroFuzzing"]),
         .testTarget(
             name: "HelsebroCLITests",
             dependencies: ["HelsebroCLI", "HelsebroMQTT", "HelsebroJournal", "HelsebroCore", "HelsebroIngest"]),

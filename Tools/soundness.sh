@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "soundness: swift format lint"
-swift format lint --strict --recursive Sources Tests Tools/Simulator Benchmarks/Benchmarks Package.swift Benchmarks/Package.swift
+swift format lint --strict --recursive Sources Tests Tools/Simulator Tools/Fuzz/Sources Benchmarks/Benchmarks Package.swift \
+    Benchmarks/Package.swift Tools/Fuzz/Package.swift
 if [[ "${1:-}" == "--warnings" ]]; then
     echo "soundness: build with warnings as errors"
     swift build --scratch-path .build-soundness -Xswiftc -warnings-as-errors --build-tests

@@ -26,8 +26,25 @@ struct YAMLDocument {
 
     mutating func parse(_ text: String) -> Node? {
         do {
+            guard text.utf8.count <= Self.maxBytes else {
+                issue(
+                    "(document)", nil,
+                    "the file is larger than \(Self.maxBytes / 1024) KiB; profiles and specs are small")
+                return nil
+            }
+            guard !Self.nestsTooDeep(text) else {
+                issue("(document)", nil, "the document nests deeper than \(Self.maxDepth) levels")
+                return nil
+            }
             guard let node = try Yams.compose(yaml: text) else {
                 issue("(document)", nil, "the file is empty")
+                return nil
+            }
+            var budget = Self.maxNodes
+            guard Self.fits(node, &budget) else {
+                issue(
+                    "(document)", node,
+                    "the document expands to more than \(Self.maxNodes) YAML nodes (aliases repeating aliases?)")
                 return nil
             }
             return node
@@ -48,6 +65,64 @@ struct YAMLDocument {
         } catch {
             issue("(document)", nil, "not valid YAML")
             return nil
+        }
+    }
+
+    /// Larger texts are refused before parsing: the largest shipped file is under 10 KiB.
+    static let maxBytes = 1 << 20
+    /// Aliases let a small text stand for an exponentially large tree ("billion laughs"); such a tree is refused
+    /// after counting at most this many nodes, before any reader walks it.
+    static let maxNodes = 100_000
+
+    static let maxDepth = 64
+
+    /// Whether the text could nest deeper than `maxDepth` levels, checked on the bytes before parsing, because the
+    /// parser recurses once per level and a hostile text could exhaust the stack.
+    ///
+    /// Conservative: flow collections (`[`, `{`) count even inside quotes, and a line's leading spaces and indicators
+    /// (`- `, `? `, `: `) count as columns, at most four per level; the shipped files use under a tenth of either.
+    static func nestsTooDeep(_ text: String) -> Bool {
+        var flow = 0
+        var columns = 0
+        var atLineStart = true
+        for b in text.utf8 {
+            switch b {
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                flow += 1
+                if flow > maxDepth { return true }
+            case UInt8(ascii: "]"), UInt8(ascii: "}"):
+                flow = max(0, flow - 1)
+            default:
+                break
+            }
+            if b == UInt8(ascii: "\n") {
+                atLineStart = true
+                columns = 0
+            } else if atLineStart {
+                if b == UInt8(ascii: " ") || b == UInt8(ascii: "-") || b == UInt8(ascii: "?") || b == UInt8(ascii: ":")
+                {
+                    columns += 1
+                    if columns > 4 * maxDepth { return true }
+                } else {
+                    atLineStart = false
+                }
+            }
+        }
+        return false
+    }
+
+    /// Whether `node` has at most `budget` nodes; stops counting as soon as it has not.
+    static func fits(_ node: Node, _ budget: inout Int) -> Bool {
+        budget -= 1
+        guard budget >= 0 else { return false }
+        switch node {
+        case .scalar, .alias: return true
+        case .sequence(let items):
+            for item in items where !fits(item, &budget) { return false }
+            return true
+        case .mapping(let pairs):
+            for (key, value) in pairs where !fits(key, &budget) || !fits(value, &budget) { return false }
+            return true
         }
     }
 

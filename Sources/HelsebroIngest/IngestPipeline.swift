@@ -20,6 +20,10 @@ public final class IngestPipeline {
     let store: any JournalStore
     let topicPrefix: String
     let refreshMilliseconds: Int64
+    /// Larger payloads are quarantined without being decoded (kept whole, as every quarantined message is).
+    let maxPayloadBytes: Int
+    /// 256 KiB: a bedside monitor's ORU^R01 with every vital sign is a few KB, a day of CGM records in SenML tens.
+    public static let defaultMaxPayloadBytes = 256 * 1024
     var devices: [String: DeviceRecord] = [:]
     var pairings: [String: [Pairing]] = [:]
     var loadedAt: Int64?
@@ -37,8 +41,10 @@ public final class IngestPipeline {
     /// Restores the journal's open alerts and clinicians' observations into the engine.
     public init(
         registry: Registry, store: any JournalStore, topicPrefix: String, refreshMilliseconds: Int64 = 2000,
-        alertSettings: AlertEngine.Settings = AlertEngine.Settings(), library: ConfigLibrary? = nil, now: Timestamp
+        alertSettings: AlertEngine.Settings = AlertEngine.Settings(), library: ConfigLibrary? = nil,
+        maxPayloadBytes: Int = IngestPipeline.defaultMaxPayloadBytes, now: Timestamp
     ) throws(JournalError) {
+        self.maxPayloadBytes = maxPayloadBytes
         self.registry = registry
         self.library = library
         configRevision = try store.configRevision()
@@ -179,7 +185,8 @@ public final class IngestPipeline {
         }
         // HL7: MSH-10 is the message's identity, and PID-3 names the patient the gateway believes it is about.
         var hl7: (controlID: String, patients: [String])?
-        if Channel(route.channelText) == .hl7v2 {
+        let oversized = m.payload.count > maxPayloadBytes
+        if Channel(route.channelText) == .hl7v2 && !oversized {
             if let header = HL7Header.scan(m.payload) {
                 hl7 = (header.controlID, header.patients)
             } else if case .success(let message) = HL7Message.parse(m.payload), let msh = message.segments.first {
@@ -201,6 +208,12 @@ public final class IngestPipeline {
             MessageOutcome(
                 identity: baseIdentity, topic: m.topic, device: route.device, payload: m.payload, received: now,
                 result: .quarantine(code: code, reason: reason))
+        }
+        if oversized {
+            return quarantine(
+                "payload-too-large",
+                "payload of \(m.payload.count) bytes is larger than the \(maxPayloadBytes) bytes Helsebro decodes; not decoded"
+            )
         }
         guard let device = devices[route.device] else {
             return quarantine("unregistered-device", "device is not registered: register it with 'helsebro device add'")

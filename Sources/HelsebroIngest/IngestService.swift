@@ -65,7 +65,7 @@ public final class IngestService: @unchecked Sendable {
             if exitBeforeCommit { _exit(70) }
             let now = Timestamp.now
             let outcomes = try pipeline.prepare(batch, now: now)
-            let result = try store.write(outcomes)
+            let result = try Self.write(outcomes, to: store, logger: logger)
             if !result.alerts.isEmpty { alertPublisher.publish(result.alerts) }
             logger.debug(
                 "batch committed",
@@ -84,6 +84,40 @@ public final class IngestService: @unchecked Sendable {
             }
         }
         clientRef = client
+    }
+
+    /// Writes a batch. When the journal refuses it for a reason of the batch's own (a constraint, a value it cannot
+    /// hold) rather than a fault of the journal (disk, lock: thrown, and ingest pauses), the batch is written in halves
+    /// until each refused message is alone, and that message is quarantined with its payload, so that one message
+    /// cannot stop ingest for everyone or be redelivered for ever.
+    static func write(_ outcomes: [MessageOutcome], to store: any JournalStore, logger: Logger) throws(JournalError)
+        -> BatchResult
+    {
+        do {
+            return try store.write(outcomes)
+        } catch  where !error.isJournalFault && !outcomes.isEmpty {
+            guard outcomes.count > 1 else {
+                var refused = outcomes[0]
+                logger.error(
+                    "the journal refused a message's rows; the message is quarantined",
+                    metadata: ["error": "\(error)", "channel": "\(refused.topic.split(separator: "/").last ?? "")"])
+                refused.result = .quarantine(
+                    code: "journal-refused",
+                    reason: "the journal refused this message's rows (\(error)); nothing of it is in the journal: "
+                        + "report it to the operators with this quarantine entry")
+                refused.partialQuarantine = []
+                refused.alerts = []
+                return try store.write([refused])
+            }
+            let half = outcomes.count / 2
+            var result = try write(Array(outcomes[..<half]), to: store, logger: logger)
+            let rest = try write(Array(outcomes[half...]), to: store, logger: logger)
+            result.alerts += rest.alerts
+            result.readings += rest.readings
+            result.quarantined += rest.quarantined
+            result.duplicates += rest.duplicates
+            return result
+        }
     }
 
     static func state(_ phase: IngestState.Phase, reason: String = "") -> IngestState {

@@ -31,4 +31,9 @@ public struct JournalError: Error, CustomStringConvertible, Sendable {
     }
 
     public var description: String { message }
+
+    /// The journal itself cannot be used (disk full, locked, unreadable): nothing can be written until that clears.
+    /// Otherwise the journal refused what it was given (a constraint, a value it cannot hold), and other writes
+    /// would still work.
+    public var isJournalFault: Bool { code == .storage || code == .cannotOpen }
 }

@@ -129,6 +129,12 @@ public final class SQLiteJournal: JournalStore {
         } catch let e as DatabaseError where e.resultCode == .SQLITE_CONSTRAINT {
             throw JournalError(
                 .alreadyExists, "\(what) refused: that id already exists", underlying: e)
+        } catch let e as DatabaseError
+            where e.resultCode == .SQLITE_TOOBIG || e.resultCode == .SQLITE_MISMATCH || e.resultCode == .SQLITE_RANGE
+        {
+            // What was given cannot be stored; the journal itself is fine.
+            let reason = String(cString: sqlite3_errstr(e.resultCode.rawValue))
+            throw JournalError(.invalidArgument, "\(what) refused by the journal: \(reason)", underlying: e)
         } catch let e as DatabaseError {
             // SQLite's generic text for the code ("database or disk is full", "database is locked"): what an
             // operator can act on, and never the statement's arguments.

@@ -164,6 +164,31 @@ struct LintTests {
         }
     }
 
+    /// Hostile texts and what the refusal says: aliases that each repeat the one before ten times (10^9 nodes from a
+    /// few hundred bytes), flow and block nesting far past the limit, and a text over 1 MiB.
+    static let hostileTexts: [(String, String)] = {
+        var laughs = "id: cuff\nl0: &l0 [x, x, x, x, x, x, x, x, x, x]\n"
+        for level in 1...8 {
+            let previous = Array(repeating: "*l\(level - 1)", count: 10).joined(separator: ", ")
+            laughs += "l\(level): &l\(level) [\(previous)]\n"
+        }
+        laughs += "metrics: [*l8]\n"
+        let flow = "id: cuff\nmetrics: " + String(repeating: "[", count: 100_000)
+        let block = "id: cuff\nmetrics:\n" + String(repeating: "- ", count: 50_000) + "x\n"
+        let large = "id: cuff\nnotes: '" + String(repeating: "a", count: 2 << 20) + "'\n"
+        return [(laughs, "YAML nodes"), (flow, "nests deeper"), (block, "nests deeper"), (large, "larger than")]
+    }()
+
+    @Test("hostile YAML is refused cheaply, with the file and the field", arguments: hostileTexts)
+    func hostile(text: String, problem: String) throws {
+        try withTemporaryConfig(profiles: ["cuff.yaml": text]) { r, _ in
+            #expect(r.issues.count == 1)
+            #expect(r.issues.first?.file.hasSuffix("cuff.yaml") == true && r.issues.first?.field == "(document)")
+            #expect(r.issues.first?.message.contains(problem) == true, "\(r.issues.map(\.message))")
+            #expect(r.profiles["cuff"] == nil)
+        }
+    }
+
     @Test(
         "LOINC check digits",
         arguments: [

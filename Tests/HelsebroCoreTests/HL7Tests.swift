@@ -151,7 +151,11 @@ struct HL7Tests {
 
     @Test(
         "invalid date-times",
-        arguments: ["2009", "20091313095715", "20090813095715+05", "2009081309571", "20090230120000"])
+        arguments: [
+            "2009", "20091313095715", "20090813095715+05", "2009081309571", "20090230120000",
+            // Digits that are numbers to Unicode but not to Int(_:) (found by fuzz-hl7: it trapped).
+            "200908130957\u{0663}\u{0665}", "20090813095715.\u{00BD}", "20090813095715+\u{0665}500",
+        ])
     func badTimes(text: String) {
         #expect(HL7Time.parse(text, clock: .utc) == nil)
     }

@@ -21,6 +21,14 @@ struct NumberTests {
         #expect(v.number?.decimalPlaces == places)
     }
 
+    @Test("the smallest exponent a FLOAT can carry (-128) neither traps nor loses its places (found by fuzz-frames)")
+    func smallestExponent() {
+        let d = DecimalValue(mantissa: 5, exponent: -128)
+        #expect(d.decimalPlaces == 128)
+        #expect(d.double >= 0 && d.double < 1e-100)
+        #expect(d.description.hasPrefix("0.000") && d.description.hasSuffix("5") && d.description.count == 130)
+    }
+
     /// PHD-IG FLOATS.md L49–L55: the five special values, each kept apart.
     @Test(
         "SFLOAT special values",

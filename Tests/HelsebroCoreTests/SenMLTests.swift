@@ -108,6 +108,20 @@ struct SenMLTests {
     }
 
     @Test(
+        "a time beyond any clock saturates instead of trapping, and validation can reject it (found by fuzz-senml-json)"
+    )
+    func hugeTimes() throws {
+        let now = Timestamp(year: 2026, month: 11, day: 23, hour: 4)
+        let r = try senml(#"[{"n":"a","v":1,"t":1e300},{"n":"b","v":1,"t":-1e300},{"n":"c","v":1,"bt":1e18,"t":1e18}]"#)
+            .get()
+        #expect(
+            r[0].timestamp(receiveTime: now).time!.microseconds > now.adding(seconds: 10 * 365 * 86_400).microseconds)
+        #expect(r[1].timestamp(receiveTime: now).time!.microseconds < Timestamp.year2000.microseconds)
+        #expect(r[2].timestamp(receiveTime: now).time!.microseconds > now.microseconds)
+        _ = r.map { $0.timestamp(receiveTime: now).time!.seconds }
+    }
+
+    @Test(
         "packs the RFC says to reject",
         arguments: [
             (#"[{"n":"a","v":1,"x_":2}]"#, SenMLProblem.mustUnderstand(record: 0, label: "x_")),

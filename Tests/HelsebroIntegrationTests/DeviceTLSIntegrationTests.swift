@@ -33,6 +33,29 @@ struct DeviceTLSIntegrationTests {
         defer { serve.stop() }
         try serve.waitUntilSubscribed()  // over TLS, with Helsebro's certificate
 
+        // cuff-2 subscribing to every device's topic: the ACL lets devices write only, so it must receive nothing.
+        // Ended with SIGKILL: a child of the test process inherits its blocked signals, so neither `timeout`, nor
+        // mosquitto_sub's own -W (both SIGALRM), nor SIGTERM would reach it.
+        let eavesdrop = broker.directory + "/eavesdrop.out"
+        FileManager.default.createFile(atPath: eavesdrop, contents: nil)
+        let sub = Process()
+        sub.executableURL = URL(fileURLWithPath: "/usr/bin/stdbuf")
+        sub.arguments = [
+            "-oL", "/usr/bin/mosquitto_sub", "-h", "127.0.0.1", "-p", String(broker.port),
+            "--cafile", broker.tlsFolder! + "/ca.crt", "--cert", broker.tlsFolder! + "/cuff-2.crt", "--key",
+            broker.tlsFolder! + "/cuff-2.key", "-i", "eavesdropper", "-q", "1", "-t", "helsebro/v1/devices/#", "-d",
+            "-v",
+        ]
+        sub.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: eavesdrop))
+        sub.standardError = FileHandle.nullDevice
+        sub.standardInput = FileHandle.nullDevice
+        try sub.run()
+        defer { if sub.isRunning { kill(sub.processIdentifier, SIGKILL) } }
+        func heard() -> String {
+            FileManager.default.contents(atPath: eavesdrop).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        }
+        try waitUntil(15, "the eavesdropper's SUBACK") { heard().contains("SUBACK") }
+
         let t = now()
         // cuff-1 on its own topic: journalled for patient-a.
         #expect(
@@ -80,5 +103,10 @@ struct DeviceTLSIntegrationTests {
         #expect(a.map { $0.reading.value.number?.description } == ["121"])
         #expect(b.map { $0.reading.value.number?.description } == ["117"])
         #expect(try journal.quarantine(since: nil).isEmpty)
+        // Helsebro has both messages (and the half second above has passed); the eavesdropper, subscribed all
+        // along, was given none of them.
+        kill(sub.processIdentifier, SIGKILL)
+        sub.waitUntilExit()
+        #expect(heard().contains("SUBACK") && !heard().contains("received PUBLISH"), "\(heard())")
     }
 }

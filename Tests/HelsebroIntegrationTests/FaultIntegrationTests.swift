@@ -140,6 +140,68 @@ struct FaultIntegrationTests {
         #expect(Self.logText(serve).contains("the journal can be written again"))
     }
 
+    @Test("a message the journal refuses and an oversized payload are quarantined; ingest never pauses for them")
+    func poisonMessage() throws {
+        let broker = try TestBroker()
+        let (path, journal) = try makeJournal(
+            broker.directory,
+            devices: Self.devices + [
+                (id: "cuff-2", profile: "bp-cuff-ua200", firmware: "bp-cuff-ua200-fw2", patient: "patient-b")
+            ])
+        // The journal refuses cuff-2's readings (a trigger, as a constraint a message could break would).
+        #expect(
+            Self.run(
+                "/usr/bin/python3",
+                [
+                    "-c",
+                    """
+                    import sqlite3
+                    c = sqlite3.connect('\(path)')
+                    c.execute("CREATE TRIGGER poison BEFORE INSERT ON reading WHEN NEW.device = 'cuff-2' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
+                    c.commit()
+                    """,
+                ]) == 0)
+        let serve = try ServeProcess(broker: broker, journal: path, maxBatch: 100)
+        defer { serve.stop() }
+        try serve.waitUntilSubscribed()
+        let pub = try broker.publisher()
+        let base = now().seconds - 3600
+        var huge = bloodPressure(120, 80, 95, at: Timestamp(seconds: base))
+        huge += [UInt8](repeating: 0x41, count: 300_000)
+        for i in 0..<200 {
+            try pub.publish(
+                topic: "helsebro/v1/devices/cuff-1/gatt/2a35",
+                payload: bloodPressure(110 + i % 20, 70, 85, at: Timestamp(seconds: base + Int64(i))),
+                userProperties: [("seq", String(i))])
+            if i == 50 || i == 150 {
+                try pub.publish(
+                    topic: "helsebro/v1/devices/cuff-2/gatt/2a35",
+                    payload: bloodPressure(120, 80, 95, at: Timestamp(seconds: base + Int64(i))),
+                    userProperties: [("seq", String(i))])
+            }
+            if i == 100 {
+                // 300 KB where a blood-pressure measurement is 14 bytes: not decoded, kept in quarantine.
+                try pub.publish(topic: "helsebro/v1/devices/cuff-1/gatt/2a35", payload: huge)
+            }
+        }
+        #expect(pub.flush())
+        pub.close()
+        try waitUntil(60, "203 messages") { try journal.statistics().messages == 203 }
+        let q = try journal.quarantine(since: nil)
+        #expect(q.filter { $0.code == "journal-refused" && $0.device == "cuff-2" }.count == 2)
+        #expect(q.first { $0.code == "journal-refused" }?.reason.contains("refused") == true)
+        let big = q.filter { $0.code == "payload-too-large" }
+        #expect(big.count == 1 && big.first?.payload == huge)
+        #expect(q.count == 3)
+        let readings = try journal.readings(patient: "patient-a", since: nil)
+        #expect(readings.count == 600 && Set(readings.map(\.reading.time)).count == 200)
+        #expect(try journal.readings(patient: "patient-b", since: nil).isEmpty)
+        let log = Self.logText(serve)
+        #expect(log.contains("the journal refused a message's rows"))
+        #expect(!log.contains("the journal cannot be written"))
+        #expect(try Self.stats(path).contains("ingest: running"))
+    }
+
     @Test(
         "the broker stopped mid-stream and down for seconds: backoff, the persistent session resumes, nothing lost")
     func brokerDownMidStream() throws {

@@ -152,12 +152,17 @@ extension String {
 
 /// HL7 DTM: `YYYY[MM[DD[HH[MM[SS[.S…]]]]]][+/-ZZZZ]` (HL7 v2.6 §2A.22). Precision must reach the minute.
 public enum HL7Time {
+    /// ASCII 0–9 only: `Character.isNumber` also accepts `½`, `٣` and superscripts, which `Int(_:)` does not parse.
+    static func isDigit(_ c: Character) -> Bool { c.isASCII && c.isWholeNumber }
+
     public static func parse(_ text: String, clock: DeviceClock) -> Timestamp? {
         var body = Substring(text)
         var offsetMinutes: Int?
         if let sign = body.lastIndex(where: { $0 == "+" || $0 == "-" }) {
             let zone = body[body.index(after: sign)...]
-            guard zone.count == 4, let hh = Int(zone.prefix(2)), let mm = Int(zone.suffix(2)), hh <= 14, mm < 60 else {
+            guard zone.count == 4, zone.allSatisfy(isDigit), let hh = Int(zone.prefix(2)), let mm = Int(zone.suffix(2)),
+                hh <= 14, mm < 60
+            else {
                 return nil
             }
             offsetMinutes = (hh * 60 + mm) * (body[sign] == "-" ? -1 : 1)
@@ -166,11 +171,11 @@ public enum HL7Time {
         var fraction: Int64 = 0
         if let dot = body.firstIndex(of: ".") {
             let digits = body[body.index(after: dot)...]
-            guard !digits.isEmpty, digits.count <= 4, digits.allSatisfy(\.isNumber) else { return nil }
+            guard !digits.isEmpty, digits.count <= 4, digits.allSatisfy(Self.isDigit) else { return nil }
             fraction = Int64(digits)! * [0, 100_000, 10_000, 1_000, 100][digits.count]
             body = body[..<dot]
         }
-        guard body.allSatisfy(\.isNumber), [12, 14].contains(body.count) else { return nil }
+        guard body.allSatisfy(Self.isDigit), [12, 14].contains(body.count) else { return nil }
         func num(_ from: Int, _ n: Int) -> Int { Int(body.dropFirst(from).prefix(n))! }
         let y = num(0, 4), mo = num(4, 2), d = num(6, 2), h = num(8, 2), mi = num(10, 2)
         let s = body.count == 14 ? num(12, 2) : 0

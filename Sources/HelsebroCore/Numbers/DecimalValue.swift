@@ -15,13 +15,13 @@ public struct DecimalValue: Hashable, Sendable {
 
     /// Decimal places the exponent implies: 1 for 12.3, 0 for 20 sent as 2 × 10¹.
     @inlinable
-    public var decimalPlaces: Int { exponent < 0 ? Int(-exponent) : 0 }
+    public var decimalPlaces: Int { exponent < 0 ? -Int(exponent) : 0 }
 
     /// The nearest `Double`.
     @inlinable
     public var double: Double {
         if exponent == 0 { return Double(mantissa) }
-        if exponent < 0 { return Double(mantissa) / DecimalValue.powerOfTen(Int(-exponent)) }
+        if exponent < 0 { return Double(mantissa) / DecimalValue.powerOfTen(-Int(exponent)) }
         return Double(mantissa) * DecimalValue.powerOfTen(Int(exponent))
     }
 
@@ -61,7 +61,7 @@ extension DecimalValue: CustomStringConvertible {
         if exponent > 0 {
             digits += String(repeating: "0", count: Int(exponent))
         } else if exponent < 0 {
-            let places = Int(-exponent)
+            let places = -Int(exponent)
             if digits.count <= places {
                 digits = String(repeating: "0", count: places - digits.count + 1) + digits
             }

@@ -23,12 +23,26 @@ public struct SenMLRecord: Hashable, Sendable {
     public static let absoluteTimeThreshold: Double = 268_435_456
 
     /// Places the record's time: absolute as is, relative against `receiveTime`.
+    ///
+    /// A time far outside any plausible one (`1e300`, an infinite half float) saturates at ±9 × 10¹⁸ µs, which
+    /// validation then rejects as before 2000 or in the future, rather than trapping on the conversion.
     public func timestamp(receiveTime: Timestamp?) -> (time: Timestamp?, relative: Bool) {
         if time >= SenMLRecord.absoluteTimeThreshold {
-            return (Timestamp(microseconds: Int64((time * 1_000_000).rounded())), false)
+            return (Timestamp(microseconds: Self.saturatedMicroseconds(time)), false)
         }
         guard let receiveTime else { return (nil, true) }
-        return (Timestamp(microseconds: receiveTime.microseconds + Int64((time * 1_000_000).rounded())), true)
+        let offset = Self.saturatedMicroseconds(time)
+        let (sum, overflow) = receiveTime.microseconds.addingReportingOverflow(offset)
+        return (Timestamp(microseconds: overflow ? (offset < 0 ? -Self.saturation : Self.saturation) : sum), true)
+    }
+
+    static let saturation: Int64 = 9_000_000_000_000_000_000
+
+    static func saturatedMicroseconds(_ seconds: Double) -> Int64 {
+        let us = (seconds * 1_000_000).rounded()
+        if us.isNaN || us >= Double(saturation) { return saturation }
+        if us <= -Double(saturation) { return -saturation }
+        return Int64(us)
     }
 }
 

@@ -1,0 +1,1 @@
+// Nothing here: the declaration in include/CFuzzer.h is defined by libFuzzer (-sanitize=fuzzer).

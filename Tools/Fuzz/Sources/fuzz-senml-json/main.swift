@@ -1,0 +1,6 @@
+import FuzzTarget
+
+@_cdecl("fuzz_senml_json_main")
+func entry(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    fuzzMain(.senmlJSON, argc, argv)
+}
