@@ -121,14 +121,15 @@ public final class SQLiteJournal: JournalStore {
         return migrator
     }
 
-    func run<T>(_ what: String, _ body: () throws -> T) throws(JournalError) -> T {
+    func run<T>(
+        _ what: String, onConstraint: String = "that id already exists", _ body: () throws -> T
+    ) throws(JournalError) -> T {
         do {
             return try body()
         } catch let e as JournalError {
             throw e
         } catch let e as DatabaseError where e.resultCode == .SQLITE_CONSTRAINT {
-            throw JournalError(
-                .alreadyExists, "\(what) refused: that id already exists", underlying: e)
+            throw JournalError(.alreadyExists, "\(what) refused: \(onConstraint)", underlying: e)
         } catch let e as DatabaseError
             where e.resultCode == .SQLITE_TOOBIG || e.resultCode == .SQLITE_MISMATCH || e.resultCode == .SQLITE_RANGE
         {
@@ -308,7 +309,9 @@ public final class SQLiteJournal: JournalStore {
     }
 
     public func write(_ batch: [MessageOutcome]) throws(JournalError) -> BatchResult {
-        try run("writing a batch") {
+        // Message identities are inserted OR IGNORE: a constraint that fails here is another one (an open alert's
+        // key, a trigger), which is why the ingest service then looks for the message at fault.
+        try run("writing a batch", onConstraint: "a constraint of the journal failed") {
             try pool.write { db in
                 var result = BatchResult()
                 let message = try db.cachedStatement(
