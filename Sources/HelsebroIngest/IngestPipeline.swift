@@ -230,7 +230,13 @@ public final class IngestPipeline {
         guard let index = plan.channelIndex(channel) else {
             return quarantine("unknown-channel", "profile '\(device.profile)' does not list channel \(channel.name)")
         }
-        let receiveTime = m.gatewayTime.flatMap(Timestamp.init(rfc3339:)) ?? now
+        // The gateway's receive time places readings without a device time, and bounds how far ahead a device time
+        // may be. A gateway time ahead of Helsebro's own clock by more than that allowance is not believed: it
+        // would let future-dated readings through.
+        let receiveTime =
+            m.gatewayTime.flatMap(Timestamp.init(rfc3339:)).flatMap {
+                $0.microseconds <= now.adding(seconds: plan.timePolicy.futureSkewSeconds).microseconds ? $0 : nil
+            } ?? now
         readings.removeAll(keepingCapacity: true)
         var ignored = 0
         var partial: [Rejection] = []

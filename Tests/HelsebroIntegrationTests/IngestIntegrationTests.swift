@@ -68,6 +68,38 @@ struct IngestIntegrationTests {
         #expect(try journal.statistics().readings == 6)
     }
 
+    @Test("the gateway's receive time (ts) places a reading without device time; a ts ahead of Helsebro's clock is not")
+    func gatewayTime() throws {
+        let broker = try TestBroker()
+        let (path, journal) = try makeJournal(broker.directory, devices: Self.devices)
+        let serve = try ServeProcess(broker: broker, journal: path)
+        defer { serve.stop() }
+        try serve.waitUntilSubscribed()
+        let pub = try broker.publisher()
+        defer { pub.close() }
+        let start = now()
+        let anHourAgo = Timestamp(seconds: start.seconds - 3600)
+        let nextYear = Timestamp(seconds: start.seconds + 365 * 86_400)
+        let thermometer = "helsebro/v1/devices/thermo-1/gatt/2a1c"
+        let noTime: [UInt8] = [0x00, 0x72, 0x01, 0x00, 0xFF]  // 37.0 Cel, no time stamp
+        // Buffered by the gateway for an hour: the reading is placed at the gateway's time.
+        try pub.publish(topic: thermometer, payload: noTime, userProperties: [("seq", "1"), ("ts", anHourAgo.rfc3339)])
+        // A gateway clock a year ahead: not believed, Helsebro's own receive time is used.
+        try pub.publish(topic: thermometer, payload: noTime, userProperties: [("seq", "2"), ("ts", nextYear.rfc3339)])
+        // A cuff whose clock and gateway are both a year ahead: the reading is in the future, so quarantined.
+        try pub.publish(
+            topic: "helsebro/v1/devices/cuff-1/gatt/2a35", payload: bloodPressure(120, 80, 93, at: nextYear),
+            userProperties: [("seq", "3"), ("ts", nextYear.rfc3339)])
+        #expect(pub.flush())
+        try waitUntil(30, "3 messages") { try journal.statistics().messages == 3 }
+        let times = try journal.readings(patient: "patient-b", since: nil).map(\.reading.time).sorted()
+        #expect(times.count == 2)
+        #expect(times.first == anHourAgo)
+        #expect(times.last.map { $0 >= start && $0 < Timestamp(seconds: start.seconds + 300) } == true)
+        #expect(try journal.readings(patient: "patient-a", since: nil).isEmpty)
+        #expect(try journal.quarantine(since: nil).map(\.code) == ["validation"])
+    }
+
     @Test("the same message twice, and a redelivered seq, give one set of readings; a reused seq does not")
     func duplicates() throws {
         let broker = try TestBroker()
