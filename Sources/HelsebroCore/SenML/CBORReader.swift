@@ -81,7 +81,9 @@ struct CBORReader {
             depth += 1
             if depth > JSONReader.maxDepth { throw SenMLProblem.nestingTooDeep }
             var items: [SenMLNode] = []
-            items.reserveCapacity(n)
+            // Not `n`: every nested array may announce as many items as there are bytes left, and reserving each
+            // would let one 256 KiB payload ask for 32 levels × 256 K nodes before a single item is read.
+            items.reserveCapacity(min(n, 16))
             for _ in 0..<n { items.append(try item()) }
             depth -= 1
             return .array(items)
