@@ -88,8 +88,9 @@ public final class IngestService: @unchecked Sendable {
 
     /// Writes a batch. When the journal refuses it for a reason of the batch's own (a constraint, a value it cannot
     /// hold) rather than a fault of the journal (disk, lock: thrown, and ingest pauses), the batch is written in halves
-    /// until each refused message is alone, and that message is quarantined with its payload, so that one message
-    /// cannot stop ingest for everyone or be redelivered for ever.
+    /// until each refused message is alone; that message is written without its alert transitions, and if that is
+    /// refused too, quarantined with its payload, so that one message cannot stop ingest for everyone or be
+    /// redelivered for ever.
     static func write(_ outcomes: [MessageOutcome], to store: any JournalStore, logger: Logger) throws(JournalError)
         -> BatchResult
     {
@@ -98,15 +99,27 @@ public final class IngestService: @unchecked Sendable {
         } catch  where !error.isJournalFault && !outcomes.isEmpty {
             guard outcomes.count > 1 else {
                 var refused = outcomes[0]
+                let channel = refused.topic.split(separator: "/").last ?? ""
+                if !refused.alerts.isEmpty {
+                    // The alert transitions may be what was refused (an alert's key already open): the readings
+                    // matter more. They are written without them, and the loss of the transitions is logged.
+                    refused.alerts = []
+                    do {
+                        let result = try store.write([refused])
+                        logger.error(
+                            "the journal refused a message's alert transitions; its readings are journalled without them",
+                            metadata: ["error": "\(error)", "channel": "\(channel)"])
+                        return result
+                    } catch  where !error.isJournalFault {}
+                }
                 logger.error(
                     "the journal refused a message's rows; the message is quarantined",
-                    metadata: ["error": "\(error)", "channel": "\(refused.topic.split(separator: "/").last ?? "")"])
+                    metadata: ["error": "\(error)", "channel": "\(channel)"])
                 refused.result = .quarantine(
                     code: "journal-refused",
                     reason: "the journal refused this message's rows (\(error)); nothing of it is in the journal: "
                         + "report it to the operators with this quarantine entry")
                 refused.partialQuarantine = []
-                refused.alerts = []
                 return try store.write([refused])
             }
             let half = outcomes.count / 2

@@ -140,13 +140,16 @@ struct FaultIntegrationTests {
         #expect(Self.logText(serve).contains("the journal can be written again"))
     }
 
-    @Test("a message the journal refuses and an oversized payload are quarantined; ingest never pauses for them")
+    @Test(
+        "a message the journal refuses and an oversized payload are quarantined, refused alert transitions dropped; ingest never pauses"
+    )
     func poisonMessage() throws {
         let broker = try TestBroker()
         let (path, journal) = try makeJournal(
             broker.directory,
             devices: Self.devices + [
-                (id: "cuff-2", profile: "bp-cuff-ua200", firmware: "bp-cuff-ua200-fw2", patient: "patient-b")
+                (id: "cuff-2", profile: "bp-cuff-ua200", firmware: "bp-cuff-ua200-fw2", patient: "patient-b"),
+                (id: "cuff-3", profile: "bp-cuff-ua200", firmware: "bp-cuff-ua200-fw2", patient: "patient-c"),
             ])
         // The journal refuses cuff-2's readings (a trigger, as a constraint a message could break would).
         #expect(
@@ -158,6 +161,7 @@ struct FaultIntegrationTests {
                     import sqlite3
                     c = sqlite3.connect('\(path)')
                     c.execute("CREATE TRIGGER poison BEFORE INSERT ON reading WHEN NEW.device = 'cuff-2' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
+                    c.execute("CREATE TRIGGER no_alerts BEFORE INSERT ON alert_event WHEN NEW.patient = 'patient-c' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")
                     c.commit()
                     """,
                 ]) == 0)
@@ -179,6 +183,12 @@ struct FaultIntegrationTests {
                     payload: bloodPressure(120, 80, 95, at: Timestamp(seconds: base + Int64(i))),
                     userProperties: [("seq", String(i))])
             }
+            if i == 120 {
+                // Critically high for patient-c, whose alert transitions the journal refuses: readings kept.
+                try pub.publish(
+                    topic: "helsebro/v1/devices/cuff-3/gatt/2a35",
+                    payload: bloodPressure(230, 125, 160, at: Timestamp(seconds: base + Int64(i))))
+            }
             if i == 100 {
                 // 300 KB where a blood-pressure measurement is 14 bytes: not decoded, kept in quarantine.
                 try pub.publish(topic: "helsebro/v1/devices/cuff-1/gatt/2a35", payload: huge)
@@ -186,7 +196,7 @@ struct FaultIntegrationTests {
         }
         #expect(pub.flush())
         pub.close()
-        try waitUntil(60, "203 messages") { try journal.statistics().messages == 203 }
+        try waitUntil(60, "204 messages") { try journal.statistics().messages == 204 }
         let q = try journal.quarantine(since: nil)
         #expect(q.filter { $0.code == "journal-refused" && $0.device == "cuff-2" }.count == 2)
         #expect(q.first { $0.code == "journal-refused" }?.reason.contains("refused") == true)
@@ -196,8 +206,11 @@ struct FaultIntegrationTests {
         let readings = try journal.readings(patient: "patient-a", since: nil)
         #expect(readings.count == 600 && Set(readings.map(\.reading.time)).count == 200)
         #expect(try journal.readings(patient: "patient-b", since: nil).isEmpty)
+        #expect(try journal.readings(patient: "patient-c", since: nil).count == 3)
+        #expect(try journal.alerts(patient: "patient-c", states: nil, limit: 10).isEmpty)
         let log = Self.logText(serve)
         #expect(log.contains("the journal refused a message's rows"))
+        #expect(log.contains("the journal refused a message's alert transitions"))
         #expect(!log.contains("the journal cannot be written"))
         #expect(try Self.stats(path).contains("ingest: running"))
     }
