@@ -134,7 +134,11 @@ struct YAMLDocument {
         }
         var out: [String: Node] = [:]
         for (k, v) in m {
-            let key = k.string ?? ""
+            // A key that is a mapping or a list (`{a: b}: c`, `[x]: y`), or empty, names no field at all.
+            guard let key = k.string, !key.isEmpty, case .scalar = k else {
+                issue(path.isEmpty ? "(key)" : path + ".(key)", k, "a field name must be plain text")
+                continue
+            }
             let full = path.isEmpty ? key : path + "." + key
             if !allowed.contains(key) {
                 issue(full, k, "unknown field '\(key)'; expected one of: \(allowed.sorted().joined(separator: ", "))")

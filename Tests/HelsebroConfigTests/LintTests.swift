@@ -179,6 +179,17 @@ struct LintTests {
         return [(laughs, "YAML nodes"), (flow, "nests deeper"), (block, "nests deeper"), (large, "larger than")]
     }()
 
+    @Test(
+        "a field name that is a mapping, a list or empty is an issue with a place (found by fuzz-profile)",
+        arguments: ["id: cuff\n{a: b}: c\n", "id: cuff\n? [x]\n: y\n", "id: cuff\n\"\": 1\n", "id: cuff\n&k [x]: 1\n"])
+    func keyNotText(text: String) throws {
+        try withTemporaryConfig(profiles: ["cuff.yaml": text]) { r, _ in
+            let issue = r.issues.first { $0.field == "(key)" }
+            #expect(issue?.line == 2 && issue?.message == "a field name must be plain text", "\(r.issues)")
+            #expect(r.issues.allSatisfy { !$0.field.isEmpty && $0.line >= 1 })
+        }
+    }
+
     @Test("hostile YAML is refused cheaply, with the file and the field", arguments: hostileTexts)
     func hostile(text: String, problem: String) throws {
         try withTemporaryConfig(profiles: ["cuff.yaml": text]) { r, _ in
