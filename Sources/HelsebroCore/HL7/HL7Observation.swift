@@ -153,7 +153,7 @@ extension String {
 /// HL7 DTM: `YYYY[MM[DD[HH[MM[SS[.S…]]]]]][+/-ZZZZ]` (HL7 v2.6 §2A.22). Precision must reach the minute.
 public enum HL7Time {
     /// ASCII 0–9 only: `Character.isNumber` also accepts `½`, `٣` and superscripts, which `Int(_:)` does not parse.
-    static func isDigit(_ c: Character) -> Bool { c.isASCII && c.isWholeNumber }
+    static func isDigit(_ c: Character) -> Bool { c.asciiValue.map { $0 >= 0x30 && $0 <= 0x39 } ?? false }
 
     public static func parse(_ text: String, clock: DeviceClock) -> Timestamp? {
         var body = Substring(text)
