@@ -56,10 +56,7 @@ extension Fuzzing {
             guard let frame = plan.firmware?.frame, let crc = frame.crc, bytes.count > crc.size else { continue }
             var fixed = Array(bytes)
             let end = fixed.count - crc.size
-            let sum: UInt64 = fixed.withUnsafeBytes {
-                let body = UnsafeRawBufferPointer(rebasing: $0[0..<end])
-                return crc == .crc16CCITT ? UInt64(CRC16.ccittFalse(body)) : UInt64(CRC32.iso(body))
-            }
+            let sum = fixed.withUnsafeBytes { crc.compute(UnsafeRawBufferPointer(rebasing: $0[0..<end])) }
             for k in 0..<crc.size {
                 let shift = frame.byteOrder == .big ? (crc.size - 1 - k) * 8 : k * 8
                 fixed[end + k] = UInt8(truncatingIfNeeded: sum >> UInt64(shift))

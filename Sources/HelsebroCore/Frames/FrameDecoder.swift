@@ -16,7 +16,7 @@ public enum FrameDecoder {
         if let crc = layout.crc {
             let body = UnsafeRawBufferPointer(rebasing: bytes[0..<end])
             let sent = readUnsigned(bytes, at: end, size: crc.size, order: layout.byteOrder)
-            let computed: UInt64 = crc == .crc16CCITT ? UInt64(CRC16.ccittFalse(body)) : UInt64(CRC32.iso(body))
+            let computed = crc.compute(body)
             if sent != computed { return .frameCRCMismatch(sent: sent, computed: computed) }
         }
         let start = out.count

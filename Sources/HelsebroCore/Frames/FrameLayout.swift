@@ -12,6 +12,11 @@ public struct FrameLayout: Sendable, Hashable {
         case crc32 = "crc32"
 
         public var size: Int { self == .crc16CCITT ? 2 : 4 }
+
+        /// The check value of `body`, as the trailer carries it.
+        public func compute(_ body: UnsafeRawBufferPointer) -> UInt64 {
+            self == .crc16CCITT ? UInt64(CRC16.ccittFalse(body)) : UInt64(CRC32.iso(body))
+        }
     }
 
     public var byteOrder: ByteOrder
