@@ -18,6 +18,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
@@ -48,6 +51,15 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The journal on PostgreSQL, for several instances sharing one journal (`--journal postgres://...`).
+        .target(
+            name: "HelsebroPostgres",
+            dependencies: [
+                "HelsebroJournal", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The HTTP side: FHIR R4, clinicians', patients' and technicians' endpoints, bearer tokens, consent checks.
         .target(
             name: "HelsebroAPI",
@@ -72,8 +84,8 @@ let package = Package(
         .target(
             name: "HelsebroCLI",
             dependencies: [
-                "HelsebroCore", "HelsebroConfig", "HelsebroMQTT", "HelsebroJournal", "HelsebroIngest", "HelsebroAPI",
-                "CMalloc",
+                "HelsebroCore", "HelsebroConfig", "HelsebroMQTT", "HelsebroJournal", "HelsebroPostgres", "HelsebroIngest",
+                "HelsebroAPI", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -94,7 +106,9 @@ let package = Package(
             dependencies: ["HelsebroCLI", "HelsebroMQTT", "HelsebroJournal", "HelsebroCore", "HelsebroIngest"]),
         .testTarget(
             name: "HelsebroIntegrationTests",
-            dependencies: ["HelsebroCore", "HelsebroMQTT", "HelsebroJournal", "HelsebroIngest", "HelsebroAPI"]
+            dependencies: [
+                "HelsebroCore", "HelsebroMQTT", "HelsebroJournal", "HelsebroPostgres", "HelsebroIngest", "HelsebroAPI",
+            ]
         ),
     ]
 )

@@ -3,11 +3,15 @@ import Foundation
 import HelsebroConfig
 import HelsebroCore
 import HelsebroJournal
+import HelsebroPostgres
 
-/// `--journal sqlite:PATH` and `--config FILE`. Each setting comes from its option, else its environment variable,
+/// `--journal sqlite:PATH` or `--journal postgres://...`, and `--config FILE`. Each setting comes from its option, else its environment variable,
 /// else the configuration file, else the default (`sqlite:./helsebro.sqlite` for the journal).
 struct JournalOptions: ParsableArguments {
-    @Option(help: "Journal: sqlite:PATH (env HELSEBRO_JOURNAL; default sqlite:./helsebro.sqlite).")
+    @Option(
+        help:
+            "Journal: sqlite:PATH or postgres://user[:password]@host[:port]/database (env HELSEBRO_JOURNAL; default sqlite:./helsebro.sqlite)."
+    )
     var journal: String?
 
     @Option(help: "Configuration file (YAML, keys as the long options; env HELSEBRO_CONFIG).")
@@ -40,15 +44,28 @@ struct JournalOptions: ParsableArguments {
     func tokenKeyFile(_ option: String?) throws -> String {
         if let v = try setting(option, env: "HELSEBRO_TOKEN_KEY", key: "token-key") { return v }
         let journal = location
-        let path = journal.hasPrefix("sqlite:") ? String(journal.dropFirst(7)) : journal
+        // With PostgreSQL, every instance must be given the same key file (`--token-key`); the default is here.
+        let path = journal.hasPrefix("sqlite:") ? String(journal.dropFirst(7)) : "./journal"
         return URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("helsebro-token.key").path
     }
 
-    func open() throws -> SQLiteJournal {
+    func open() throws -> SQLJournal {
         let journal = try setting(
             journal, env: "HELSEBRO_JOURNAL", key: "journal", default: "sqlite:./helsebro.sqlite")!
+        if journal.hasPrefix("postgres://") || journal.hasPrefix("postgresql://") {
+            do {
+                return SQLJournal(database: try PostgresDatabase(url: journal))
+            } catch let e as JournalError {
+                throw e
+            } catch {
+                // The URL's password stays out of the message.
+                throw JournalError(
+                    .cannotOpen, "cannot open the PostgreSQL journal: \(PostgresDatabase.describe(error))",
+                    underlying: error)
+            }
+        }
         guard journal.hasPrefix("sqlite:") else {
-            throw ValidationError("--journal must be sqlite:PATH (PostgreSQL comes later), got '\(journal)'")
+            throw ValidationError("--journal must be sqlite:PATH or postgres://..., got '\(journal)'")
         }
         let path = String(journal.dropFirst("sqlite:".count))
         guard !path.isEmpty else { throw ValidationError("--journal sqlite: needs a file path") }

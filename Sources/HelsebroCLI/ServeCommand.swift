@@ -24,7 +24,12 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "MQTT client id; keep it fixed so the broker keeps the session (default helsebro-ingest).")
     var clientID: String?
     @Option(help: "Topic prefix (default helsebro/v1).") var topicPrefix: String?
-    @Option(help: "Shared-subscription group, for several instances.") var sharedGroup: String?
+    @Option(
+        name: [.customLong("group"), .customLong("shared-group")],
+        help:
+            "Shared-subscription group: instances in one group share the devices' messages (env HELSEBRO_GROUP; each needs its own --client-id)."
+    )
+    var sharedGroup: String?
     @Option(help: "MQTT user name (env HELSEBRO_MQTT_USER).") var username: String?
     @Option(help: "MQTT password (better: env HELSEBRO_MQTT_PASSWORD, not visible in ps).") var password: String?
     @Option(help: "TLS CA certificate file.") var tlsCA: String?
@@ -60,16 +65,25 @@ struct ServeCommand: ParsableCommand {
         guard let batch = Int(batchText), (1...100_000).contains(batch) else {
             throw ValidationError("max-batch must be a whole number from 1 to 100000, got '\(batchText)'")
         }
+        let client = try get(clientID, "HELSEBRO_CLIENT_ID", "client-id", "helsebro-ingest")!
+        let group = try get(sharedGroup, "HELSEBRO_GROUP", "group") ?? get(nil, "HELSEBRO_SHARED_GROUP", "shared-group")
+        if group != nil && client == "helsebro-ingest" {
+            // The broker keeps each member's share of the messages in that member's session while it is away: an
+            // instance must come back under the same id to take them, and two under one id would push each other off.
+            throw ValidationError(
+                "with --group, give each instance its own --client-id, the same at every restart (helsebro-ingest-1, helsebro-ingest-2, ...)"
+            )
+        }
         let level = try get(logLevel, "HELSEBRO_LOG_LEVEL", "log-level", "info")!
         guard Logger.Level(rawValue: level) != nil else {
             throw ValidationError("log-level must be trace, debug, info, notice, warning or error, got '\(level)'")
         }
         return Settings(
             broker: try get(broker, "HELSEBRO_BROKER", "broker", "mqtt://127.0.0.1:1883")!,
-            clientID: try get(clientID, "HELSEBRO_CLIENT_ID", "client-id", "helsebro-ingest")!,
+            clientID: client,
             topicPrefix: try get(topicPrefix, "HELSEBRO_TOPIC_PREFIX", "topic-prefix", "helsebro/v1")!,
             logLevel: level,
-            sharedGroup: try get(sharedGroup, "HELSEBRO_SHARED_GROUP", "shared-group"),
+            sharedGroup: group,
             username: try get(username, "HELSEBRO_MQTT_USER", "username"),
             password: try get(password, "HELSEBRO_MQTT_PASSWORD", "password"),
             tlsCA: try get(tlsCA, "HELSEBRO_TLS_CA", "tls-ca"),

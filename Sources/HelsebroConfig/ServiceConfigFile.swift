@@ -7,7 +7,7 @@ import Yams
 /// Precedence, highest first: command-line option, environment variable, this file, built-in default.
 public enum ServiceConfigFile {
     public static let keys: Set<String> = [
-        "broker", "journal", "client-id", "topic-prefix", "shared-group", "username", "password", "tls-ca",
+        "broker", "journal", "client-id", "topic-prefix", "group", "shared-group", "username", "password", "tls-ca",
         "tls-cert", "tls-key", "max-batch", "log-level", "profiles-dir", "firmware-dir", "http", "http-tls-cert",
         "http-tls-key", "token-key",
     ]

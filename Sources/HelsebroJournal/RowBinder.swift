@@ -1,7 +1,7 @@
 import CSQLite
 import GRDB
 
-/// Binds and steps one of GRDB's prepared statements through the SQLite C API, for the per-reading insert of the
+/// Binds and steps one of GRDB's prepared statements through the SQLite C API, for the row inserts of the
 /// ingest batch: building GRDB `StatementArguments` for every row was the largest single cost of journalling
 /// (`perf` under the realistic mix). Only inside a GRDB write; GRDB resets the statement before its own next use.
 struct RowBinder {
@@ -40,6 +40,22 @@ struct RowBinder {
             return
         }
         sqlite3_bind_int64(statement, index, value)
+    }
+
+    func bind(_ index: Int32, _ value: SQLValue) {
+        switch value {
+        case .null: sqlite3_bind_null(statement, index)
+        case .integer(let i): sqlite3_bind_int64(statement, index, i)
+        case .real(let d): sqlite3_bind_double(statement, index, d)
+        case .text(let s): bind(index, s)
+        case .blob(let b):
+            // An empty buffer may have no address, which SQLite would bind as NULL.
+            if b.isEmpty {
+                sqlite3_bind_zeroblob(statement, index, 0)
+            } else {
+                b.withUnsafeBytes { sqlite3_bind_blob(statement, index, $0.baseAddress, Int32($0.count), Self.transient) }
+            }
+        }
     }
 
     /// Runs the statement and resets it for the next row.

@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import GRDB
 import HelsebroCore
 
 let migrationV4 = """
@@ -43,7 +42,7 @@ let migrationV4 = """
     CREATE TABLE access_log_head (one INTEGER PRIMARY KEY CHECK (one = 1), id INTEGER NOT NULL, hash TEXT NOT NULL);
     """
 
-extension SQLiteJournal {
+extension SQLJournal {
     static let genesis = String(repeating: "0", count: 64)
 
     /// SHA-256 over the entry's fields and the previous hash, as lower-case hex.
@@ -57,12 +56,12 @@ extension SQLiteJournal {
 
     public func patientExists(_ id: String) throws(JournalError) -> Bool {
         try run("reading patients") {
-            try pool.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM patient WHERE id = ?", arguments: [id]) }
+            try database.read { db in try db.scalar(Bool.self, sql: "SELECT 1 FROM patient WHERE id = ?", arguments: [id]) }
                 ?? false
         }
     }
 
-    static func consent(_ row: Row) -> Consent {
+    static func consent(_ row: SQLRow) -> Consent {
         Consent(
             id: row["id"], patient: row["patient"], grantee: row["grantee"],
             scopes: (row["scopes"] as String).split(separator: ",").map(String.init),
@@ -75,17 +74,17 @@ extension SQLiteJournal {
         throws(JournalError) -> Consent
     {
         try run("recording a consent") {
-            try pool.write { db in
-                guard try Bool.fetchOne(db, sql: "SELECT 1 FROM patient WHERE id = ?", arguments: [patient]) != nil
+            try database.write { db in
+                guard try db.scalar(Bool.self, sql: "SELECT 1 FROM patient WHERE id = ?", arguments: [patient]) != nil
                 else { throw JournalError(.notFound, "no such patient") }
-                try db.execute(
+                let id = try db.insertReturningID(
                     sql:
                         "INSERT INTO consent (patient, grantee, scopes, granted_us, expires_us) VALUES (?, ?, ?, ?, ?)",
                     arguments: [
                         patient, grantee, scopes.joined(separator: ","), at.microseconds, expires?.microseconds,
                     ])
                 return Consent(
-                    id: db.lastInsertedRowID, patient: patient, grantee: grantee, scopes: scopes, granted: at,
+                    id: id, patient: patient, grantee: grantee, scopes: scopes, granted: at,
                     expires: expires, revoked: nil, revokedBy: nil)
             }
         }
@@ -93,8 +92,8 @@ extension SQLiteJournal {
 
     public func revokeConsent(id: Int64, by who: String, at: Timestamp) throws(JournalError) -> Consent {
         try run("revoking a consent") {
-            try pool.write { db in
-                guard let row = try Row.fetchOne(db, sql: "SELECT * FROM consent WHERE id = ?", arguments: [id]) else {
+            try database.write { db in
+                guard let row = try db.fetchOne(sql: "SELECT * FROM consent WHERE id = ?", arguments: [id]) else {
                     throw JournalError(.notFound, "consent \(id) does not exist")
                 }
                 var c = Self.consent(row)
@@ -111,14 +110,14 @@ extension SQLiteJournal {
 
     public func consents(patient: String) throws(JournalError) -> [Consent] {
         try run("reading consents") {
-            try pool.read { db in
-                try Row.fetchAll(db, sql: "SELECT * FROM consent WHERE patient = ? ORDER BY id", arguments: [patient])
+            try database.read { db in
+                try db.fetchAll(sql: "SELECT * FROM consent WHERE patient = ? ORDER BY id", arguments: [patient])
                     .map(Self.consent)
             }
         }
     }
 
-    static func emergency(_ row: Row) -> EmergencyAccess {
+    static func emergency(_ row: SQLRow) -> EmergencyAccess {
         EmergencyAccess(
             id: row["id"], patient: row["patient"], clinician: row["clinician"], reason: row["reason"],
             from: Timestamp(microseconds: row["from_us"]), to: Timestamp(microseconds: row["to_us"]))
@@ -128,16 +127,16 @@ extension SQLiteJournal {
         patient: String, clinician: String, reason: String, at: Timestamp, seconds: Int64
     ) throws(JournalError) -> EmergencyAccess {
         try run("recording emergency access") {
-            try pool.write { db in
-                guard try Bool.fetchOne(db, sql: "SELECT 1 FROM patient WHERE id = ?", arguments: [patient]) != nil
+            try database.write { db in
+                guard try db.scalar(Bool.self, sql: "SELECT 1 FROM patient WHERE id = ?", arguments: [patient]) != nil
                 else { throw JournalError(.notFound, "no such patient") }
                 let to = at.adding(seconds: seconds)
-                try db.execute(
+                let id = try db.insertReturningID(
                     sql:
                         "INSERT INTO emergency_access (patient, clinician, reason, from_us, to_us) VALUES (?, ?, ?, ?, ?)",
                     arguments: [patient, clinician, reason, at.microseconds, to.microseconds])
                 return EmergencyAccess(
-                    id: db.lastInsertedRowID, patient: patient, clinician: clinician, reason: reason, from: at, to: to)
+                    id: id, patient: patient, clinician: clinician, reason: reason, from: at, to: to)
             }
         }
     }
@@ -146,10 +145,8 @@ extension SQLiteJournal {
         -> EmergencyAccess?
     {
         try run("reading emergency access") {
-            try pool.read { db in
-                try Row.fetchOne(
-                    db,
-                    sql: """
+            try database.read { db in
+                try db.fetchOne(sql: """
                         SELECT * FROM emergency_access WHERE patient = ? AND clinician = ? AND from_us <= ? AND to_us > ?
                         ORDER BY id DESC LIMIT 1
                         """,
@@ -161,15 +158,14 @@ extension SQLiteJournal {
 
     public func emergencyAccesses(patient: String) throws(JournalError) -> [EmergencyAccess] {
         try run("reading emergency access") {
-            try pool.read { db in
-                try Row.fetchAll(
-                    db, sql: "SELECT * FROM emergency_access WHERE patient = ? ORDER BY id", arguments: [patient]
+            try database.read { db in
+                try db.fetchAll(sql: "SELECT * FROM emergency_access WHERE patient = ? ORDER BY id", arguments: [patient]
                 ).map(Self.emergency)
             }
         }
     }
 
-    static func accessEntry(_ row: Row) -> AccessLogEntry {
+    static func accessEntry(_ row: SQLRow) -> AccessLogEntry {
         AccessLogEntry(
             id: row["id"], time: Timestamp(microseconds: row["time_us"]), actor: row["actor"], role: row["role"],
             patient: row["patient"], action: row["action"], outcome: row["outcome"], basis: row["basis"],
@@ -178,8 +174,8 @@ extension SQLiteJournal {
 
     public func appendAccessLog(_ entry: AccessLogEntry) throws(JournalError) -> AccessLogEntry {
         try run("writing the access log") {
-            try pool.write { db in
-                let head = try Row.fetchOne(db, sql: "SELECT id, hash FROM access_log_head WHERE one = 1")
+            try database.write { db in
+                let head = try db.fetchOne(sql: "SELECT id, hash FROM access_log_head WHERE one = 1")
                 var e = entry
                 e.id = (head?["id"] as Int64? ?? 0) + 1
                 e.previousHash = head?["hash"] ?? Self.genesis
@@ -206,9 +202,8 @@ extension SQLiteJournal {
 
     public func accessLog(patient: String?) throws(JournalError) -> [AccessLogEntry] {
         try run("reading the access log") {
-            try pool.read { db in
-                try Row.fetchAll(
-                    db, sql: "SELECT * FROM access_log WHERE (? IS NULL OR patient = ?) ORDER BY id",
+            try database.read { db in
+                try db.fetchAll(sql: "SELECT * FROM access_log WHERE (? IS NULL OR patient = ?) ORDER BY id",
                     arguments: [patient, patient]
                 ).map(Self.accessEntry)
             }
@@ -217,12 +212,11 @@ extension SQLiteJournal {
 
     public func verifyAccessLog() throws(JournalError) -> AccessLogVerification {
         try run("verifying the access log") {
-            try pool.read { db in
+            try database.read { db in
                 var previous = Self.genesis
                 var expectedID: Int64 = 1
                 var count = 0
-                let rows = try Row.fetchCursor(db, sql: "SELECT * FROM access_log ORDER BY id")
-                while let row = try rows.next() {
+                for row in try db.fetchAll(sql: "SELECT * FROM access_log ORDER BY id") {
                     let e = Self.accessEntry(row)
                     count += 1
                     if e.id != expectedID {
@@ -241,7 +235,7 @@ extension SQLiteJournal {
                     previous = e.hash
                     expectedID += 1
                 }
-                if let head = try Row.fetchOne(db, sql: "SELECT id, hash FROM access_log_head WHERE one = 1") {
+                if let head = try db.fetchOne(sql: "SELECT id, hash FROM access_log_head WHERE one = 1") {
                     let id: Int64 = head["id"]
                     if id != expectedID - 1 || (head["hash"] as String) != previous {
                         return AccessLogVerification(
@@ -256,11 +250,11 @@ extension SQLiteJournal {
     }
 }
 
-extension SQLiteJournal {
+extension SQLJournal {
     public func patientName(_ id: String) throws(JournalError) -> String? {
         try run("reading patients") {
-            try pool.read { db in
-                guard let row = try Row.fetchOne(db, sql: "SELECT name FROM patient WHERE id = ?", arguments: [id])
+            try database.read { db in
+                guard let row = try db.fetchOne(sql: "SELECT name FROM patient WHERE id = ?", arguments: [id])
                 else {
                     throw JournalError(.notFound, "no such patient")
                 }
@@ -271,8 +265,8 @@ extension SQLiteJournal {
 
     public func reading(id: Int64) throws(JournalError) -> StoredReading? {
         try run("reading the journal") {
-            try pool.read { db in
-                try Row.fetchOne(db, sql: "SELECT * FROM reading WHERE id = ?", arguments: [id]).map(Self.storedReading)
+            try database.read { db in
+                try db.fetchOne(sql: "SELECT * FROM reading WHERE id = ?", arguments: [id]).map(Self.storedReading)
             }
         }
     }
@@ -281,18 +275,17 @@ extension SQLiteJournal {
         patient: String, loinc: String?, mdc: UInt32?, from: Timestamp?, to: Timestamp?, limit: Int, offset: Int
     ) throws(JournalError) -> (total: Int, rows: [StoredReading]) {
         try run("searching the journal") {
-            try pool.read { db in
+            try database.read { db in
                 let filter = """
                     FROM reading WHERE patient = ? AND (? IS NULL OR loinc = ?) AND (? IS NULL OR mdc = ?)
                     AND time_us >= ? AND time_us <= ?
                     """
                 let m = mdc.map { Int64($0) }
-                let arguments: StatementArguments = [
+                let arguments: [any SQLBindable] = [
                     patient, loinc, loinc, m, m, from?.microseconds ?? Int64.min, to?.microseconds ?? Int64.max,
                 ]
-                let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) " + filter, arguments: arguments) ?? 0
-                let rows = try Row.fetchAll(
-                    db, sql: "SELECT * " + filter + " ORDER BY time_us, id LIMIT ? OFFSET ?",
+                let total = try db.scalar(Int.self, sql: "SELECT COUNT(*) " + filter, arguments: arguments) ?? 0
+                let rows = try db.fetchAll(sql: "SELECT * " + filter + " ORDER BY time_us, id LIMIT ? OFFSET ?",
                     arguments: arguments + [limit, offset]
                 ).map(Self.storedReading)
                 return (total, rows)
@@ -302,17 +295,17 @@ extension SQLiteJournal {
 
     public func alert(id: Int64) throws(JournalError) -> AlertRecord? {
         try run("reading alerts") {
-            try pool.read { db in
-                try Row.fetchOne(db, sql: "SELECT * FROM alert WHERE id = ?", arguments: [id]).map(Self.alertRecord)
+            try database.read { db in
+                try db.fetchOne(sql: "SELECT * FROM alert WHERE id = ?", arguments: [id]).map(Self.alertRecord)
             }
         }
     }
 }
 
-extension SQLiteJournal {
+extension SQLJournal {
     public func addConfigDocument(_ d: ConfigDocument) throws(JournalError) {
         try run("storing a \(d.kind)") {
-            try pool.write { db in
+            try database.write { db in
                 try db.execute(
                     sql: """
                         INSERT INTO config_document (kind, name, version, yaml, created_us, created_by)
@@ -325,10 +318,8 @@ extension SQLiteJournal {
 
     public func configDocuments(kind: String?, id: String?) throws(JournalError) -> [ConfigDocument] {
         try run("reading profiles") {
-            try pool.read { db in
-                try Row.fetchAll(
-                    db,
-                    sql: """
+            try database.read { db in
+                try db.fetchAll(sql: """
                         SELECT * FROM config_document WHERE (? IS NULL OR kind = ?) AND (? IS NULL OR name = ?)
                         ORDER BY id
                         """,
@@ -344,7 +335,7 @@ extension SQLiteJournal {
 
     public func configRevision() throws(JournalError) -> Int64 {
         try run("reading profiles") {
-            try pool.read { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM config_document") ?? 0 }
+            try database.read { db in try db.scalar(Int64.self, sql: "SELECT COALESCE(MAX(id), 0) FROM config_document") ?? 0 }
         }
     }
 }

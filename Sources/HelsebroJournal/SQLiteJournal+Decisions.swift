@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import HelsebroCore
 
 /// Alerts with their lifecycle, clinicians' thresholds and observations, and summaries.
@@ -85,15 +84,13 @@ let migrationV3 = """
         UNIQUE (patient, metric, kind, start_us, end_us));
     """
 
-extension SQLiteJournal {
+extension SQLJournal {
     // MARK: Alerts
 
     /// Records one transition: opens the alert on `raised`, otherwise moves the open one; fills in `e.id`.
-    static func insertAlertEvent(_ db: Database, _ e: inout AlertEngine.Event, message: String?) throws {
+    static func insertAlertEvent(_ db: any SQLSession, _ e: inout AlertEngine.Event, message: String?) throws {
         let k = e.key
-        var id = try Int64.fetchOne(
-            db,
-            sql:
+        var id = try db.scalar(Int64.self, sql:
                 "SELECT id FROM alert WHERE patient = ? AND metric = ? AND kind = ? AND device = ? AND state != 'resolved'",
             arguments: [k.patient, k.metric, k.kind, k.device])
         let byClinician = e.actor != AlertEngine.system
@@ -101,10 +98,10 @@ extension SQLiteJournal {
             try db.execute(
                 sql: """
                     UPDATE alert SET severity = ?, state = ?, updated_us = ?,
-                        mantissa = CASE WHEN ? THEN mantissa ELSE ? END,
-                        exponent = CASE WHEN ? THEN exponent ELSE ? END,
-                        threshold = CASE WHEN ? THEN threshold ELSE ? END,
-                        escalated = escalated OR ?,
+                        mantissa = CASE WHEN ? = 1 THEN mantissa ELSE ? END,
+                        exponent = CASE WHEN ? = 1 THEN exponent ELSE ? END,
+                        threshold = CASE WHEN ? = 1 THEN threshold ELSE ? END,
+                        escalated = CASE WHEN escalated = 1 OR ? = 1 THEN 1 ELSE 0 END,
                         acknowledged_by = CASE ? WHEN 'acknowledged' THEN ? WHEN 'open' THEN NULL ELSE acknowledged_by END,
                         acknowledged_us = CASE ? WHEN 'acknowledged' THEN ? WHEN 'open' THEN NULL ELSE acknowledged_us END,
                         snoozed_until_us = ?,
@@ -121,7 +118,7 @@ extension SQLiteJournal {
                     e.state, e.time.microseconds, id,
                 ])
         } else if e.state != "resolved" {
-            try db.execute(
+            id = try db.insertReturningID(
                 sql: """
                     INSERT INTO alert (patient, metric, kind, device, severity, state, mantissa, exponent, unit,
                         threshold, raised_us, updated_us, escalated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -131,7 +128,6 @@ extension SQLiteJournal {
                     Int(e.value.exponent), e.unit.code, e.threshold?.description, e.time.microseconds,
                     e.time.microseconds, e.transition == "escalated",
                 ])
-            id = db.lastInsertedRowID
         }
         try db.execute(
             sql: """
@@ -151,11 +147,11 @@ extension SQLiteJournal {
         text.flatMap { DecimalValue(text: Array($0.utf8)) }
     }
 
-    static func key(_ row: Row) -> AlertEngine.Key {
+    static func key(_ row: SQLRow) -> AlertEngine.Key {
         AlertEngine.Key(patient: row["patient"], metric: row["metric"], kind: row["kind"], device: row["device"])
     }
 
-    static func alertEvent(_ row: Row) -> AlertEngine.Event {
+    static func alertEvent(_ row: SQLRow) -> AlertEngine.Event {
         AlertEngine.Event(
             id: row["alert"], key: key(row), severity: AlertSeverity(name: row["severity"]) ?? .warning,
             transition: row["transition"], state: row["state"],
@@ -165,7 +161,7 @@ extension SQLiteJournal {
             until: (row["until_us"] as Int64?).map(Timestamp.init(microseconds:)))
     }
 
-    static func alertRecord(_ row: Row) -> AlertRecord {
+    static func alertRecord(_ row: SQLRow) -> AlertRecord {
         AlertRecord(
             id: row["id"], key: key(row), severity: AlertSeverity(name: row["severity"]) ?? .warning,
             state: row["state"], value: DecimalValue(mantissa: row["mantissa"], exponent: Int8(row["exponent"] as Int)),
@@ -180,7 +176,7 @@ extension SQLiteJournal {
     public func recordAlertEvents(_ events: [AlertEngine.Event]) throws(JournalError) -> [AlertEngine.Event] {
         guard !events.isEmpty else { return [] }
         return try run("recording alerts") {
-            try pool.write { db in
+            try database.write { db in
                 var out = events
                 for i in out.indices { try Self.insertAlertEvent(db, &out[i], message: nil) }
                 return out
@@ -190,16 +186,16 @@ extension SQLiteJournal {
 
     public func alerts(patient: String?, states: [String]?, limit: Int) throws(JournalError) -> [AlertRecord] {
         try run("reading alerts") {
-            try pool.read { db in
+            try database.read { db in
                 var sql = "SELECT * FROM alert WHERE (? IS NULL OR patient = ?)"
-                var arguments: StatementArguments = [patient, patient]
+                var arguments: [any SQLBindable] = [patient, patient]
                 if let states, !states.isEmpty {
                     sql += " AND state IN (" + states.map { _ in "?" }.joined(separator: ", ") + ")"
-                    arguments += StatementArguments(states)
+                    arguments += states as [any SQLBindable]
                 }
                 sql += " ORDER BY id DESC LIMIT ?"
                 arguments += [limit]
-                return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.alertRecord)
+                return try db.fetchAll(sql: sql, arguments: arguments).map(Self.alertRecord)
             }
         }
     }
@@ -209,8 +205,8 @@ extension SQLiteJournal {
         _ what: String, id: Int64, _ make: @escaping (AlertRecord) throws(JournalError) -> AlertEngine.Event
     ) throws(JournalError) -> AlertEngine.Event {
         try run(what) {
-            try pool.write { db in
-                guard let row = try Row.fetchOne(db, sql: "SELECT * FROM alert WHERE id = ?", arguments: [id]) else {
+            try database.write { db in
+                guard let row = try db.fetchOne(sql: "SELECT * FROM alert WHERE id = ?", arguments: [id]) else {
                     throw JournalError(.notFound, "alert \(id) does not exist: see 'helsebro alerts list'")
                 }
                 var e = try make(Self.alertRecord(row))
@@ -256,10 +252,10 @@ extension SQLiteJournal {
 
     public func addOverride(_ o: ThresholdOverride) throws(JournalError) -> Int64 {
         try run("recording thresholds") {
-            try pool.write { db in
-                guard try Bool.fetchOne(db, sql: "SELECT 1 FROM patient WHERE id = ?", arguments: [o.patient]) != nil
+            try database.write { db in
+                guard try db.scalar(Bool.self, sql: "SELECT 1 FROM patient WHERE id = ?", arguments: [o.patient]) != nil
                 else { throw JournalError(.notFound, "no such patient: add it with 'helsebro patient add'") }
-                try db.execute(
+                let id = try db.insertReturningID(
                     sql: """
                         INSERT INTO threshold_override (patient, metric, low, high, critical_low, critical_high,
                             window_from, window_to, set_by, set_us, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -270,7 +266,7 @@ extension SQLiteJournal {
                         o.setAt.microseconds, o.reason,
                     ])
                 try Self.bumpRegistrations(db)
-                return db.lastInsertedRowID
+                return id
             }
         }
     }
@@ -279,14 +275,13 @@ extension SQLiteJournal {
         throws(JournalError) -> Int
     {
         try run("ending thresholds") {
-            try pool.write { db in
-                try db.execute(
+            try database.write { db in
+                let n = try db.execute(
                     sql: """
                         UPDATE threshold_override SET ended_by = ?, ended_us = ?, end_reason = ?
                         WHERE patient = ? AND metric = ? AND ended_us IS NULL
                         """,
                     arguments: [who, time.microseconds, reason, patient, metric])
-                let n = db.changesCount
                 try Self.bumpRegistrations(db)
                 return n
             }
@@ -295,10 +290,8 @@ extension SQLiteJournal {
 
     public func overrides(patient: String?) throws(JournalError) -> [ThresholdOverride] {
         try run("reading thresholds") {
-            try pool.read { db in
-                try Row.fetchAll(
-                    db,
-                    sql:
+            try database.read { db in
+                try db.fetchAll(sql:
                         "SELECT * FROM threshold_override WHERE ended_us IS NULL AND (? IS NULL OR patient = ?) ORDER BY id",
                     arguments: [patient, patient]
                 ).map { row in
@@ -318,8 +311,8 @@ extension SQLiteJournal {
 
     public func addObservation(_ o: ClinicalObservation) throws(JournalError) {
         try run("recording an observation") {
-            try pool.write { db in
-                guard try Bool.fetchOne(db, sql: "SELECT 1 FROM patient WHERE id = ?", arguments: [o.patient]) != nil
+            try database.write { db in
+                guard try db.scalar(Bool.self, sql: "SELECT 1 FROM patient WHERE id = ?", arguments: [o.patient]) != nil
                 else { throw JournalError(.notFound, "no such patient: add it with 'helsebro patient add'") }
                 try db.execute(
                     sql: """
@@ -336,8 +329,8 @@ extension SQLiteJournal {
 
     public func observations(afterID: Int64) throws(JournalError) -> [StoredObservation] {
         try run("reading observations") {
-            try pool.read { db in
-                try Row.fetchAll(db, sql: "SELECT * FROM observation WHERE id > ? ORDER BY id", arguments: [afterID])
+            try database.read { db in
+                try db.fetchAll(sql: "SELECT * FROM observation WHERE id > ? ORDER BY id", arguments: [afterID])
                     .map { row in
                         let oxygen: String? = row["oxygen"]
                         let scale: Int? = row["spo2_scale"]
@@ -361,10 +354,8 @@ extension SQLiteJournal {
         -> [StoredReading]
     {
         try run("reading the journal") {
-            try pool.read { db in
-                try Row.fetchAll(
-                    db,
-                    sql: """
+            try database.read { db in
+                try db.fetchAll(sql: """
                         SELECT * FROM reading WHERE patient = ? AND time_us >= ? AND time_us < ? AND metric = ?
                         ORDER BY time_us, id
                         """,
@@ -377,10 +368,8 @@ extension SQLiteJournal {
     public func readingKeys(from: Timestamp, to: Timestamp) throws(JournalError) -> [(patient: String, metric: String)]
     {
         try run("reading the journal") {
-            try pool.read { db in
-                try Row.fetchAll(
-                    db,
-                    sql: """
+            try database.read { db in
+                try db.fetchAll(sql: """
                         SELECT DISTINCT patient, metric FROM reading WHERE time_us >= ? AND time_us < ?
                         ORDER BY patient, metric
                         """,
@@ -393,7 +382,7 @@ extension SQLiteJournal {
     public func writeSummaries(_ summaries: [SummaryRecord]) throws(JournalError) {
         let now = Self.now()
         try run("writing summaries") {
-            try pool.write { db in
+            try database.write { db in
                 for s in summaries {
                     try db.execute(
                         sql: """
@@ -412,10 +401,8 @@ extension SQLiteJournal {
 
     public func summaries(patient: String, metric: String?) throws(JournalError) -> [SummaryRecord] {
         try run("reading summaries") {
-            try pool.read { db in
-                try Row.fetchAll(
-                    db,
-                    sql: """
+            try database.read { db in
+                try db.fetchAll(sql: """
                         SELECT * FROM summary WHERE patient = ? AND (? IS NULL OR metric = ?)
                         ORDER BY start_us, metric, kind
                         """,

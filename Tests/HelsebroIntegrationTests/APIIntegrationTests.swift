@@ -12,7 +12,7 @@ struct APIIntegrationTests {
     final class Fixture {
         let broker: TestBroker
         let journalPath: String
-        let journal: SQLiteJournal
+        let journal: SQLJournal
         let serve: ServeProcess
         let base: String
         let key: TokenKey
@@ -387,12 +387,20 @@ struct APIIntegrationTests {
         let patientA = f.token(.patient, "patient-a")
         for _ in 0..<4 { _ = try f.call("GET", "/fhir/Patient/patient-a", token: patientA) }
         f.serve.stop()
-        let verify = try run(helsebroExecutable(), ["audit", "verify", "--journal", "sqlite:" + f.journalPath])
+        let verify = try run(helsebroExecutable(), ["audit", "verify", "--journal", f.journalPath])
         #expect(verify.contains("intact: 4 entries"))
         // The log refuses updates and deletes outright.
         #expect(throws: (any Error).self) {
-            try sqlite(f.journalPath, "UPDATE access_log SET basis = 'x' WHERE id = 2")
+            try TestJournal.runSQL(
+                f.journalPath, sqlite: "UPDATE access_log SET basis = 'x' WHERE id = 2",
+                postgres: "UPDATE access_log SET basis = 'x' WHERE id = 2")
         }
+        #expect(throws: (any Error).self) {
+            try TestJournal.runSQL(
+                f.journalPath, sqlite: "DELETE FROM access_log WHERE id = 2", postgres: "DELETE FROM access_log WHERE id = 2")
+        }
+        // The tampering below edits a copy of the journal file.
+        guard !TestJournal.isPostgres else { return }
         // Someone with the file drops the guard and edits; each kind of tampering is found, in a copy of its own.
         for (name, sql, expected) in [
             ("changed", "UPDATE access_log SET actor = 'nobody' WHERE id = 2", "entry 2: its content was changed"),
@@ -411,7 +419,7 @@ struct APIIntegrationTests {
                 [
                     "python3", "-c",
                     "import sqlite3, sys; s = sqlite3.connect(sys.argv[1]); d = sqlite3.connect(sys.argv[2]); s.backup(d); d.close()",
-                    f.journalPath, copy,
+                    String(f.journalPath.dropFirst("sqlite:".count)), copy,
                 ])
             #expect(backup.status == 0, "\(backup.output)")
             try sqlite(copy, "DROP TRIGGER access_log_no_update; DROP TRIGGER access_log_no_delete; " + sql)

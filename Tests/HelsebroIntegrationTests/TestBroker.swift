@@ -159,7 +159,7 @@ final class ServeProcess {
                 ? exe : repositoryRoot + "/.build/debug/helsebro")
         process.arguments =
             [
-                "serve", "--journal", "sqlite:" + journal, "--max-batch", String(maxBatch),
+                "serve", "--journal", journal, "--max-batch", String(maxBatch),
                 "--client-id", "helsebro-it",
             ] + broker.serveArguments + (extraArguments.contains("--http") ? [] : ["--no-http"]) + extraArguments
         process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
@@ -233,12 +233,12 @@ func bloodPressure(_ sys: Int, _ dia: Int, _ map: Int, at t: Timestamp) -> [UInt
     [0x02, UInt8(sys & 0xFF), UInt8(sys >> 8 & 0x0F), UInt8(dia), 0, UInt8(map), 0] + gattDateTime(t)
 }
 
-/// A temporary journal with one patient per device, paired since 2000.
+/// A temporary journal with one patient per device, paired since 2000: SQLite in `directory`, or a new database on
+/// the test PostgreSQL when `HELSEBRO_TEST_JOURNAL=postgres`. Returns its `--journal` location and the journal.
 func makeJournal(_ directory: String, devices: [(id: String, profile: String, firmware: String, patient: String)])
-    throws -> (String, SQLiteJournal)
+    throws -> (String, SQLJournal)
 {
-    let path = directory + "/journal.sqlite"
-    let journal = try SQLiteJournal(path: path)
+    let (path, journal) = try TestJournal.make(directory)
     var patients = Set<String>()
     for d in devices {
         if patients.insert(d.patient).inserted { try journal.addPatient(id: d.patient, name: nil) }

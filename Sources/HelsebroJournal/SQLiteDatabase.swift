@@ -1,0 +1,214 @@
+import CSQLite
+import Foundation
+import GRDB
+
+/// The journal's SQLite: WAL mode, `synchronous = FULL` so that a committed batch survives a power cut before the
+/// broker is told the messages were received. Reads run beside the one writer.
+public final class SQLiteDatabase: SQLDatabase {
+    let pool: DatabasePool
+
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+    }
+
+    public func read<T>(_ body: (any SQLSession) throws -> T) throws -> T {
+        try pool.read { db in try body(GRDBSession(db: db)) }
+    }
+
+    public func write<T>(_ body: (any SQLSession) throws -> T) throws -> T {
+        try pool.write { db in try body(GRDBSession(db: db)) }
+    }
+
+    public func journalError(_ error: any Error, doing what: String, constraint: String) -> JournalError {
+        switch error {
+        case let e as JournalError: return e
+        case let e as DatabaseError where e.resultCode == .SQLITE_CONSTRAINT:
+            return JournalError(.alreadyExists, "\(what) refused: \(constraint)", underlying: e)
+        case let e as DatabaseError
+        where e.resultCode == .SQLITE_TOOBIG || e.resultCode == .SQLITE_MISMATCH || e.resultCode == .SQLITE_RANGE:
+            // What was given cannot be stored; the journal itself is fine.
+            let reason = String(cString: sqlite3_errstr(e.resultCode.rawValue))
+            return JournalError(.invalidArgument, "\(what) refused by the journal: \(reason)", underlying: e)
+        case let e as DatabaseError:
+            // SQLite's generic text for the code ("database or disk is full", "database is locked"): what an
+            // operator can act on, and never the statement's arguments.
+            let reason = String(cString: sqlite3_errstr(e.resultCode.rawValue))
+            return JournalError(.storage, "\(what) failed in the journal: \(reason)", underlying: e)
+        default:
+            return JournalError(.storage, "\(what) failed in the journal", underlying: error)
+        }
+    }
+}
+
+/// GRDB's connection as the journal's session.
+struct GRDBSession: SQLSession {
+    let db: Database
+
+    static func arguments(_ values: [any SQLBindable]) -> StatementArguments {
+        StatementArguments(values.map { $0.sqlValue.databaseValue })
+    }
+
+    func execute(sql: String, arguments: [any SQLBindable]) throws -> Int {
+        try db.execute(sql: sql, arguments: Self.arguments(arguments))
+        return db.changesCount
+    }
+
+    func fetchAll(sql: String, arguments: [any SQLBindable]) throws -> [SQLRow] {
+        let statement = try db.cachedStatement(sql: sql)
+        let columns = SQLRow.Columns(statement.columnNames)
+        let count = statement.columnCount
+        var rows: [SQLRow] = []
+        let cursor = try Row.fetchCursor(statement, arguments: Self.arguments(arguments))
+        while let row = try cursor.next() {
+            rows.append(SQLRow(columns: columns, values: (0..<count).map { SQLValue(row[$0] as DatabaseValue) }))
+        }
+        return rows
+    }
+
+    func lock(_ key: String) throws {}
+
+    func insertMany(
+        into table: String, columns: [(name: String, kind: SQLKind)], rows: [[SQLValue]], ignoringConflicts: Bool,
+        conflictKey: String?
+    ) throws -> [Bool] {
+        let sql =
+            "INSERT INTO \(table) (\(columns.map(\.name).joined(separator: ", "))) VALUES ("
+            + columns.map { _ in "?" }.joined(separator: ", ") + ")"
+            + (ignoringConflicts ? " ON CONFLICT DO NOTHING" : "")
+        let binder = RowBinder(try db.cachedStatement(sql: sql), db)
+        var inserted: [Bool] = []
+        inserted.reserveCapacity(rows.count)
+        for row in rows {
+            for (i, value) in row.enumerated() { binder.bind(Int32(i + 1), value) }
+            try binder.step()
+            inserted.append(db.changesCount > 0)
+        }
+        return inserted
+    }
+}
+
+extension SQLValue {
+    init(_ value: DatabaseValue) {
+        switch value.storage {
+        case .null: self = .null(.text)
+        case .int64(let i): self = .integer(i)
+        case .double(let d): self = .real(d)
+        case .string(let s): self = .text(s)
+        case .blob(let b): self = .blob([UInt8](b))
+        }
+    }
+
+    var databaseValue: DatabaseValue {
+        switch self {
+        case .null: .null
+        case .integer(let i): i.databaseValue
+        case .real(let d): d.databaseValue
+        case .text(let s): s.databaseValue
+        case .blob(let b): Data(b).databaseValue
+        }
+    }
+}
+
+extension SQLiteDatabase {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: patients, devices, pairings, readings, quarantine") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE patient (id TEXT PRIMARY KEY, name TEXT, created_us INTEGER NOT NULL);
+                    CREATE TABLE device (id TEXT PRIMARY KEY, profile TEXT NOT NULL, firmware TEXT, created_us INTEGER NOT NULL);
+                    CREATE TABLE pairing (
+                        id INTEGER PRIMARY KEY,
+                        device TEXT NOT NULL REFERENCES device(id),
+                        patient TEXT NOT NULL REFERENCES patient(id),
+                        from_us INTEGER NOT NULL,
+                        to_us INTEGER);
+                    CREATE INDEX pairing_device ON pairing(device, from_us);
+                    -- One row per message ever handled: the identity that makes redelivery harmless.
+                    CREATE TABLE message (
+                        identity TEXT PRIMARY KEY,
+                        device TEXT,
+                        received_us INTEGER NOT NULL,
+                        quarantined INTEGER NOT NULL) WITHOUT ROWID;
+                    CREATE TABLE reading (
+                        id INTEGER PRIMARY KEY,
+                        patient TEXT NOT NULL,
+                        device TEXT NOT NULL,
+                        metric TEXT NOT NULL,
+                        mantissa INTEGER,
+                        exponent INTEGER,
+                        absent TEXT,
+                        unit TEXT NOT NULL,
+                        loinc TEXT,
+                        mdc INTEGER,
+                        time_us INTEGER NOT NULL,
+                        received_us INTEGER NOT NULL,
+                        status TEXT NOT NULL,
+                        message TEXT NOT NULL REFERENCES message(identity));
+                    CREATE INDEX reading_patient_time ON reading(patient, time_us);
+                    CREATE TABLE quarantine (
+                        id INTEGER PRIMARY KEY,
+                        topic TEXT NOT NULL,
+                        device TEXT,
+                        code TEXT NOT NULL,
+                        reason TEXT NOT NULL,
+                        payload BLOB NOT NULL,
+                        received_us INTEGER NOT NULL,
+                        message TEXT NOT NULL REFERENCES message(identity));
+                    CREATE INDEX quarantine_received ON quarantine(received_us);
+                    CREATE TABLE counter (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+                    """)
+        }
+        migrator.registerMigration("v2: alert events") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE alert_event (
+                        id INTEGER PRIMARY KEY,
+                        patient TEXT NOT NULL,
+                        metric TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        severity TEXT NOT NULL,
+                        transition TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        mantissa INTEGER NOT NULL,
+                        exponent INTEGER NOT NULL,
+                        unit TEXT NOT NULL,
+                        threshold_mantissa INTEGER,
+                        threshold_exponent INTEGER,
+                        time_us INTEGER NOT NULL,
+                        message TEXT NOT NULL REFERENCES message(identity));
+                    CREATE INDEX alert_event_patient ON alert_event(patient, id);
+                    """)
+        }
+        migrator.registerMigration("v3: alerts with lifecycle, threshold overrides, observations, summaries") { db in
+            try db.execute(sql: migrationV3)
+        }
+        migrator.registerMigration("v4: consents, emergency access, access log") { db in
+            try db.execute(sql: migrationV4)
+        }
+        migrator.registerMigration("v5: versioned profiles and firmware specs; readings keep their profile version") {
+            db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE reading ADD COLUMN profile_version INTEGER;
+                    CREATE TABLE config_document (
+                        id INTEGER PRIMARY KEY,
+                        kind TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        version INTEGER NOT NULL,
+                        yaml TEXT NOT NULL,
+                        created_us INTEGER NOT NULL,
+                        created_by TEXT NOT NULL,
+                        UNIQUE (kind, name, version));
+                    """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,297 @@
+import Foundation
+import HelsebroJournal
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import PostgresNIO
+import Synchronization
+
+/// The journal's PostgreSQL, through postgres-nio: one journal for several Helsebro instances and the record
+/// systems that read it.
+///
+/// The journal's operations are synchronous (the ingest thread, the tick, the HTTP handlers call them and wait), so
+/// each waits for its query on a small event loop of its own, never on one of the callers' loops. Connections are
+/// kept for reuse; a write is one transaction on one connection. A connection that failed is dropped and a new one
+/// made on the next call, so a restarted server is reconnected to without restarting Helsebro.
+public final class PostgresDatabase: SQLDatabase {
+    let configuration: PostgresConnection.Configuration
+    let logger: Logger
+    let idle = Mutex<[PostgresConnection]>([])
+    let numbered = Mutex<[String: String]>([:])
+    let nextID = Atomic<Int>(0)
+    /// Connections kept idle for reuse; more are made when more callers wait at once, and closed after.
+    static let keepIdle = 4
+    /// One loop thread for every journal in the process; nothing else runs on it, so waiting on it is safe.
+    static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+
+    /// Connects to `url` (`postgres://user[:password]@host[:port]/database[?sslmode=require]`) and applies the
+    /// journal's migrations.
+    public init(url: String, logger: Logger = Logger(label: "helsebro.postgres")) throws {
+        configuration = try Self.configuration(url: url)
+        var quiet = logger
+        quiet.logLevel = max(logger.logLevel, .notice)
+        self.logger = quiet
+        try migrate()
+    }
+
+    deinit {
+        for c in idle.withLock({ $0 }) { c.close().whenComplete { _ in } }
+    }
+
+    /// `postgres://` or `postgresql://` URLs, as libpq reads them (user, password, host, port, database,
+    /// `sslmode=require` for TLS).
+    public static func configuration(url: String) throws -> PostgresConnection.Configuration {
+        guard let c = URLComponents(string: url), c.scheme == "postgres" || c.scheme == "postgresql",
+            let host = c.host, !host.isEmpty
+        else {
+            throw JournalError(
+                .invalidArgument, "a PostgreSQL journal is postgres://user[:password]@host[:port]/database")
+        }
+        let database = c.path.hasPrefix("/") ? String(c.path.dropFirst()) : c.path
+        let tls: PostgresConnection.Configuration.TLS
+        switch c.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "disable" {
+        case "disable": tls = .disable
+        case "require", "verify-full":
+            tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        case let other:
+            throw JournalError(.invalidArgument, "sslmode=\(other) is not supported: use disable or require")
+        }
+        return PostgresConnection.Configuration(
+            host: host, port: c.port ?? 5432, username: c.user ?? "postgres", password: c.password,
+            database: database.isEmpty ? nil : database, tls: tls)
+    }
+
+    func connect() throws -> PostgresConnection {
+        try PostgresConnection.connect(
+            on: Self.group.next(), configuration: configuration, id: nextID.add(1, ordering: .relaxed).newValue,
+            logger: logger
+        ).wait()
+    }
+
+    func withConnection<T>(_ body: (PostgresSession) throws -> T) throws -> T {
+        let connection = try idle.withLock { $0.popLast() } ?? connect()
+        let session = PostgresSession(connection: connection, database: self)
+        do {
+            let result = try body(session)
+            release(connection)
+            return result
+        } catch {
+            release(connection)
+            throw error
+        }
+    }
+
+    func release(_ connection: PostgresConnection) {
+        guard !connection.isClosed else { return }
+        let kept = idle.withLock { idle in
+            guard idle.count < Self.keepIdle else { return false }
+            idle.append(connection)
+            return true
+        }
+        if !kept { connection.close().whenComplete { _ in } }
+    }
+
+    public func read<T>(_ body: (any SQLSession) throws -> T) throws -> T {
+        try withConnection { try body($0) }
+    }
+
+    public func write<T>(_ body: (any SQLSession) throws -> T) throws -> T {
+        try withConnection { session in
+            try session.simple("BEGIN")
+            do {
+                let result = try body(session)
+                try session.simple("COMMIT")
+                return result
+            } catch {
+                try? session.simple("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    func migrate() throws {
+        try write { session in
+            let s = session as! PostgresSession
+            // Instances starting together: one migrates, the others wait here and then find it done.
+            try s.simple("SELECT pg_advisory_xact_lock(7140001)")
+            try s.simple(
+                "CREATE TABLE IF NOT EXISTS schema_migration (name TEXT PRIMARY KEY, applied_us BIGINT NOT NULL)")
+            let applied = Set(try s.fetchAll(sql: "SELECT name FROM schema_migration").map { $0["name"] as String })
+            for m in PostgresSchema.migrations where !applied.contains(m.name) {
+                try s.simple(m.sql)
+                try s.execute(
+                    sql: "INSERT INTO schema_migration (name, applied_us) VALUES (?, ?)",
+                    arguments: [m.name, Int64(Date().timeIntervalSince1970 * 1_000_000)])
+            }
+        }
+    }
+
+    /// `?` placeholders numbered `$1`, `$2`, ... as PostgreSQL wants them (not inside quoted text).
+    func numberedSQL(_ sql: String) -> String {
+        if let known = numbered.withLock({ $0[sql] }) { return known }
+        var out = ""
+        out.reserveCapacity(sql.utf8.count + 16)
+        var n = 0
+        var quoted = false
+        for ch in sql {
+            if ch == "'" { quoted.toggle() }
+            if ch == "?" && !quoted {
+                n += 1
+                out += "$\(n)"
+            } else {
+                out.append(ch)
+            }
+        }
+        numbered.withLock { cache in
+            if cache.count > 1000 { cache.removeAll() }
+            cache[sql] = out
+        }
+        return out
+    }
+
+    /// A connection or migration failure in words an operator can act on, without the statement's values.
+    public static func describe(_ error: any Error) -> String {
+        guard let p = error as? PSQLError else { return "\(error)" }
+        if p.code == .server, let state = p.serverInfo?[.sqlState] {
+            return "PostgreSQL \(state): \(p.serverInfo?[.message] ?? "error")"
+        }
+        return "\(p.code)\(p.underlying.map { ": \($0)" } ?? "")"
+    }
+
+    public func journalError(_ error: any Error, doing what: String, constraint: String) -> JournalError {
+        if let e = error as? JournalError { return e }
+        let underlying = error
+        guard let p = error as? PSQLError else {
+            return JournalError(.storage, "\(what) failed in the journal", underlying: underlying)
+        }
+        guard p.code == .server, let state = p.serverInfo?[.sqlState] else {
+            // Not an answer from the server: the connection could not be made or was lost.
+            return JournalError(
+                .storage, "\(what) failed: PostgreSQL cannot be reached (\(p.code))", underlying: underlying)
+        }
+        // SQLSTATE classes: 23 a constraint, 22 a value the column cannot hold; the server's text is given only for
+        // the others (for 22 and 23 it can quote the values, which may be patient data).
+        let name = p.serverInfo?[.constraintName].map { ", \($0)" } ?? ""
+        if state.hasPrefix("23") {
+            return JournalError(
+                .alreadyExists, "\(what) refused: \(constraint) (PostgreSQL \(state)\(name))", underlying: underlying)
+        }
+        if state.hasPrefix("22") {
+            return JournalError(
+                .invalidArgument, "\(what) refused by the journal: a value PostgreSQL cannot hold (\(state))",
+                underlying: underlying)
+        }
+        let text = p.serverInfo?[.message] ?? "error"
+        return JournalError(.storage, "\(what) failed in the journal: PostgreSQL \(state): \(text)", underlying: underlying)
+    }
+}
+
+/// One connection, inside a transaction for writes.
+final class PostgresSession: SQLSession {
+    let connection: PostgresConnection
+    let database: PostgresDatabase
+
+    init(connection: PostgresConnection, database: PostgresDatabase) {
+        self.connection = connection
+        self.database = database
+    }
+
+    /// A statement without arguments, through the simple protocol (several statements allowed).
+    func simple(_ sql: String) throws {
+        _ = try connection.simpleQuery(sql).wait()
+    }
+
+    func query(numbered sql: String, _ values: [SQLValue]) throws -> PostgresQueryResult {
+        var binds = PostgresBindings(capacity: values.count)
+        for v in values {
+            switch v {
+            case .integer(let i): binds.append(i)
+            case .real(let d): binds.append(d)
+            case .text(let s): binds.append(s)
+            case .blob(let b): binds.append(ByteBuffer(bytes: b))
+            case .null(let kind):
+                let type: PostgresDataType =
+                    switch kind {
+                    case .integer: .int8
+                    case .real: .float8
+                    case .text: .text
+                    case .blob: .bytea
+                    }
+                binds.append(PostgresData(type: type, value: nil))
+            }
+        }
+        return try connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: database.logger).wait()
+    }
+
+    func execute(sql: String, arguments: [any SQLBindable]) throws -> Int {
+        try query(numbered: database.numberedSQL(sql), arguments.map(\.sqlValue)).metadata.rows ?? 0
+    }
+
+    func fetchAll(sql: String, arguments: [any SQLBindable]) throws -> [SQLRow] {
+        Self.rows(try query(numbered: database.numberedSQL(sql), arguments.map(\.sqlValue)))
+    }
+
+    func lock(_ key: String) throws {
+        _ = try query(numbered: "SELECT 1 FROM pg_advisory_xact_lock(hashtext($1))", [.text(key)])
+    }
+
+    func insertMany(
+        into table: String, columns: [(name: String, kind: SQLKind)], rows: [[SQLValue]], ignoringConflicts: Bool,
+        conflictKey: String?
+    ) throws -> [Bool] {
+        guard !rows.isEmpty else { return [] }
+        // Multi-row VALUES, at most 60,000 parameters a statement (PostgreSQL takes 65,535).
+        let perStatement = max(1, 60_000 / columns.count)
+        let keyIndex = conflictKey.flatMap { key in columns.firstIndex { $0.name == key } }
+        var inserted: [Bool] = []
+        inserted.reserveCapacity(rows.count)
+        var start = 0
+        while start < rows.count {
+            let chunk = rows[start..<min(rows.count, start + perStatement)]
+            var sql = "INSERT INTO \(table) (\(columns.map(\.name).joined(separator: ", "))) VALUES "
+            var n = 0
+            for i in 0..<chunk.count {
+                if i > 0 { sql += ", " }
+                sql += "("
+                for c in 0..<columns.count {
+                    n += 1
+                    sql += c == 0 ? "$\(n)" : ", $\(n)"
+                }
+                sql += ")"
+            }
+            if ignoringConflicts, let keyIndex {
+                sql += " ON CONFLICT (\(columns[keyIndex].name)) DO NOTHING RETURNING \(columns[keyIndex].name)"
+                var returned = Set(Self.rows(try query(numbered: sql, chunk.flatMap { $0 })).map { $0.values[0] })
+                for row in chunk { inserted.append(returned.remove(row[keyIndex]) != nil) }
+            } else {
+                _ = try query(numbered: sql, chunk.flatMap { $0 })
+                inserted += repeatElement(true, count: chunk.count)
+            }
+            start += chunk.count
+        }
+        return inserted
+    }
+
+    static func rows(_ result: PostgresQueryResult) -> [SQLRow] {
+        guard let first = result.rows.first else { return [] }
+        let columns = SQLRow.Columns(first.map(\.columnName))
+        return result.rows.map { row in SQLRow(columns: columns, values: row.map(value)) }
+    }
+
+    static func value(_ cell: PostgresCell) -> SQLValue {
+        guard var bytes = cell.bytes else { return .null(.text) }
+        do {
+            switch cell.dataType {
+            case .int2, .int4, .int8: return .integer(try cell.decode(Int64.self))
+            case .bool: return .integer(try cell.decode(Bool.self) ? 1 : 0)
+            case .float4, .float8: return .real(try cell.decode(Double.self))
+            case .bytea: return .blob(bytes.readBytes(length: bytes.readableBytes) ?? [])
+            default: return .text(try cell.decode(String.self))
+            }
+        } catch {
+            // A column type the journal does not use: read as text.
+            return .text(bytes.readString(length: bytes.readableBytes) ?? "")
+        }
+    }
+}
