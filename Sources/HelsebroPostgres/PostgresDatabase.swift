@@ -36,7 +36,8 @@ public final class PostgresDatabase: SQLDatabase {
     }
 
     deinit {
-        for c in idle.withLock({ $0 }) { c.close().whenComplete { _ in } }
+        // A connection must be closed before it is released (postgres-nio asserts it): kept until closing completes.
+        for c in idle.withLock({ $0 }) { c.close().whenComplete { _ in withExtendedLifetime(c) {} } }
     }
 
     /// `postgres://` or `postgresql://` URLs, as libpq reads them (user, password, host, port, database,
@@ -89,7 +90,7 @@ public final class PostgresDatabase: SQLDatabase {
             idle.append(connection)
             return true
         }
-        if !kept { connection.close().whenComplete { _ in } }
+        if !kept { connection.close().whenComplete { _ in withExtendedLifetime(connection) {} } }
     }
 
     public func read<T>(_ body: (any SQLSession) throws -> T) throws -> T {
@@ -197,9 +198,47 @@ final class PostgresSession: SQLSession {
         self.database = database
     }
 
-    /// A statement without arguments, through the simple protocol (several statements allowed).
+    /// Statements without arguments, separated by `;` (postgres-nio prepares each query, one statement at a time).
     func simple(_ sql: String) throws {
-        _ = try connection.simpleQuery(sql).wait()
+        for statement in Self.statements(sql) {
+            _ = try query(numbered: statement, [])
+        }
+    }
+
+    /// Splits a script at the `;` that end statements: not inside quotes, `$$` bodies or `--` comments.
+    static func statements(_ sql: String) -> [String] {
+        var result: [String] = []
+        var current = ""
+        var quoted = false
+        var dollar = false
+        var comment = false
+        var previous: Character = " "
+        for ch in sql {
+            if comment {
+                if ch == "\n" { comment = false }
+                previous = ch
+                continue
+            }
+            if !quoted && !dollar && previous == "-" && ch == "-" {
+                current.removeLast()
+                comment = true
+                previous = ch
+                continue
+            }
+            if ch == "'" && !dollar { quoted.toggle() }
+            if ch == "$" && previous == "$" && !quoted { dollar.toggle() }
+            if ch == ";" && !quoted && !dollar {
+                let trimmed = current.trimmingCharacters(in: .whitespacesAndNewlines)
+                if !trimmed.isEmpty { result.append(trimmed) }
+                current = ""
+            } else {
+                current.append(ch)
+            }
+            previous = ch
+        }
+        let trimmed = current.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !trimmed.isEmpty { result.append(trimmed) }
+        return result
     }
 
     func query(numbered sql: String, _ values: [SQLValue]) throws -> PostgresQueryResult {

@@ -48,7 +48,6 @@ final class TestPostgres: @unchecked Sendable {
         defer { instanceLock.unlock() }
         if instance == nil {
             instance = Result { try TestPostgres() }
-            atexit { if case .success(let server) = TestPostgres.instance { server.stop() } }
         }
         return try instance!.get()
     }
@@ -84,14 +83,17 @@ final class TestPostgres: @unchecked Sendable {
             "initdb", ["-D", directory + "/data", "-A", "trust", "-U", "helsebro", "-E", "UTF8", "--no-sync"])
         let status = try runStatus(initdb, initArgs)
         guard status.status == 0 else { throw TestFailure("initdb failed: \(status.output)") }
-        let (postgres, args) = command(
-            "postgres",
-            [
-                "-D", directory + "/data", "-p", String(port), "-k", directory, "-c", "listen_addresses=127.0.0.1",
-                "-c", "fsync=off", "-c", "max_connections=200",
-            ])
-        process.executableURL = URL(fileURLWithPath: postgres)
-        process.arguments = args
+        // The server is stopped when the test process is gone (Swift Testing ends the process without running
+        // atexit handlers): a shell beside it watches for that, then asks for a fast shutdown and removes the folder.
+        let script = """
+            "$0" -D "$1/data" -p "$2" -k "$1" -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 &
+            pg=$!
+            while [ -d /proc/$3 ] && kill -0 $pg 2>/dev/null; do sleep 1; done
+            kill -INT $pg 2>/dev/null; wait $pg; rm -rf "$1"
+            """
+        let arguments = ["-c", script, bin + "/postgres", directory, String(port), String(getpid())]
+        process.executableURL = URL(fileURLWithPath: Self.asRoot ? "/usr/sbin/runuser" : "/bin/sh")
+        process.arguments = Self.asRoot ? ["-u", "postgres", "--", "/bin/sh"] + arguments : arguments
         let log = directory + "/postgres.log"
         FileManager.default.createFile(atPath: log, contents: nil)
         if Self.asRoot, let pw = getpwnam("postgres") { chown(log, pw.pointee.pw_uid, pw.pointee.pw_gid) }
@@ -123,15 +125,4 @@ final class TestPostgres: @unchecked Sendable {
         guard r.status == 0 else { throw TestFailure("psql failed: \(r.output)") }
     }
 
-    func stop() {
-        guard process.isRunning else { return }
-        // Fast shutdown, sent to the postmaster itself (with runuser between, the child is not this process's own).
-        // PostgreSQL sets its own signal mask, so SIGINT reaches it although the test process blocks it.
-        let pidText = (try? String(contentsOfFile: directory + "/data/postmaster.pid", encoding: .utf8)) ?? ""
-        if let pid = pidText.split(separator: "\n").first.flatMap({ Int32($0) }) { kill(pid, SIGINT) }
-        let deadline = Date().addingTimeInterval(10)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        try? FileManager.default.removeItem(atPath: directory)
-    }
 }
