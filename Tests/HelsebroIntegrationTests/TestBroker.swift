@@ -149,7 +149,7 @@ final class ServeProcess {
 
     init(
         broker: TestBroker, journal: String, environment: [String: String] = [:], maxBatch: Int = 200,
-        extraArguments: [String] = []
+        clientID: String = "helsebro-it", extraArguments: [String] = []
     ) throws {
         let exe = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
             "helsebro"
@@ -160,7 +160,7 @@ final class ServeProcess {
         process.arguments =
             [
                 "serve", "--journal", journal, "--max-batch", String(maxBatch),
-                "--client-id", "helsebro-it",
+                "--client-id", clientID,
             ] + broker.serveArguments + (extraArguments.contains("--http") ? [] : ["--no-http"]) + extraArguments
         process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
         var env = ProcessInfo.processInfo.environment
