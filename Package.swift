@@ -94,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "helsebro-sim",
             dependencies: [
-                "HelsebroCore", "HelsebroMQTT", "HelsebroJournal",
+                "HelsebroCore", "HelsebroMQTT", "HelsebroJournal", "HelsebroPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tools/Simulator"

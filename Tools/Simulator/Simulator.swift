@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HelsebroCore
 import HelsebroJournal
+import HelsebroPostgres
 import HelsebroMQTT
 
 /// `helsebro-sim`: simulated home and bedside devices publishing over MQTT.
@@ -21,7 +22,7 @@ struct Simulator: ParsableCommand {
     @Option(help: "Messages per second, all devices together.") var rate = 20.0
     @Option(help: "Messages to send; 0 = until interrupted.") var count = 0
     @Option(help: "Share of messages made faulty on purpose (0…1).") var faults = 0.03
-    @Option(help: "Register and pair the devices in this journal first (sqlite:PATH).") var register: String?
+    @Option(help: "Register and pair the devices in this journal first (sqlite:PATH or postgres://...).") var register: String?
     @Option(help: "Topic prefix.") var topicPrefix = "helsebro/v1"
     @Option(help: "Random seed.") var seed: UInt64 = 2026
     @Flag(help: "Flood mode for benchmarks: one blood-pressure cuff, as fast as the broker takes it.") var flood = false
@@ -226,8 +227,14 @@ struct Simulator: ParsableCommand {
 
     /// Registers and pairs every patient's devices in one transaction (100,000 devices take seconds, not hours).
     func registerDevices(_ journal: String) throws {
-        guard journal.hasPrefix("sqlite:") else { throw ValidationError("--register takes sqlite:PATH") }
-        let store = try SQLiteJournal(path: String(journal.dropFirst(7)))
+        let store: SQLJournal
+        if journal.hasPrefix("postgres://") || journal.hasPrefix("postgresql://") {
+            store = SQLJournal(database: try PostgresDatabase(url: journal))
+        } else if journal.hasPrefix("sqlite:") {
+            store = try SQLJournal(path: String(journal.dropFirst(7)))
+        } else {
+            throw ValidationError("--register takes sqlite:PATH or postgres://...")
+        }
         let known = Set(try store.devices().map(\.id))
         var people: [(id: String, name: String?)] = []
         var records: [DeviceRecord] = []
