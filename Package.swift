@@ -84,7 +84,8 @@ let package = Package(
         .target(
             name: "HelsebroCLI",
             dependencies: [
-                "HelsebroCore", "HelsebroConfig", "HelsebroMQTT", "HelsebroJournal", "HelsebroPostgres", "HelsebroIngest",
+                "HelsebroCore", "HelsebroConfig", "HelsebroMQTT", "HelsebroJournal", "HelsebroPostgres",
+                "HelsebroIngest",
                 "HelsebroAPI", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -53,7 +53,9 @@ struct RowBinder {
             if b.isEmpty {
                 sqlite3_bind_zeroblob(statement, index, 0)
             } else {
-                b.withUnsafeBytes { sqlite3_bind_blob(statement, index, $0.baseAddress, Int32($0.count), Self.transient) }
+                b.withUnsafeBytes {
+                    sqlite3_bind_blob(statement, index, $0.baseAddress, Int32($0.count), Self.transient)
+                }
             }
         }
     }

@@ -56,7 +56,9 @@ extension SQLJournal {
 
     public func patientExists(_ id: String) throws(JournalError) -> Bool {
         try run("reading patients") {
-            try database.read { db in try db.scalar(Bool.self, sql: "SELECT 1 FROM patient WHERE id = ?", arguments: [id]) }
+            try database.read { db in
+                try db.scalar(Bool.self, sql: "SELECT 1 FROM patient WHERE id = ?", arguments: [id])
+            }
                 ?? false
         }
     }
@@ -146,7 +148,8 @@ extension SQLJournal {
     {
         try run("reading emergency access") {
             try database.read { db in
-                try db.fetchOne(sql: """
+                try db.fetchOne(
+                    sql: """
                         SELECT * FROM emergency_access WHERE patient = ? AND clinician = ? AND from_us <= ? AND to_us > ?
                         ORDER BY id DESC LIMIT 1
                         """,
@@ -159,7 +162,8 @@ extension SQLJournal {
     public func emergencyAccesses(patient: String) throws(JournalError) -> [EmergencyAccess] {
         try run("reading emergency access") {
             try database.read { db in
-                try db.fetchAll(sql: "SELECT * FROM emergency_access WHERE patient = ? ORDER BY id", arguments: [patient]
+                try db.fetchAll(
+                    sql: "SELECT * FROM emergency_access WHERE patient = ? ORDER BY id", arguments: [patient]
                 ).map(Self.emergency)
             }
         }
@@ -203,7 +207,8 @@ extension SQLJournal {
     public func accessLog(patient: String?) throws(JournalError) -> [AccessLogEntry] {
         try run("reading the access log") {
             try database.read { db in
-                try db.fetchAll(sql: "SELECT * FROM access_log WHERE (? IS NULL OR patient = ?) ORDER BY id",
+                try db.fetchAll(
+                    sql: "SELECT * FROM access_log WHERE (? IS NULL OR patient = ?) ORDER BY id",
                     arguments: [patient, patient]
                 ).map(Self.accessEntry)
             }
@@ -285,7 +290,8 @@ extension SQLJournal {
                     patient, loinc, loinc, m, m, from?.microseconds ?? Int64.min, to?.microseconds ?? Int64.max,
                 ]
                 let total = try db.scalar(Int.self, sql: "SELECT COUNT(*) " + filter, arguments: arguments) ?? 0
-                let rows = try db.fetchAll(sql: "SELECT * " + filter + " ORDER BY time_us, id LIMIT ? OFFSET ?",
+                let rows = try db.fetchAll(
+                    sql: "SELECT * " + filter + " ORDER BY time_us, id LIMIT ? OFFSET ?",
                     arguments: arguments + [limit, offset]
                 ).map(Self.storedReading)
                 return (total, rows)
@@ -319,7 +325,8 @@ extension SQLJournal {
     public func configDocuments(kind: String?, id: String?) throws(JournalError) -> [ConfigDocument] {
         try run("reading profiles") {
             try database.read { db in
-                try db.fetchAll(sql: """
+                try db.fetchAll(
+                    sql: """
                         SELECT * FROM config_document WHERE (? IS NULL OR kind = ?) AND (? IS NULL OR name = ?)
                         ORDER BY id
                         """,
@@ -335,7 +342,9 @@ extension SQLJournal {
 
     public func configRevision() throws(JournalError) -> Int64 {
         try run("reading profiles") {
-            try database.read { db in try db.scalar(Int64.self, sql: "SELECT COALESCE(MAX(id), 0) FROM config_document") ?? 0 }
+            try database.read { db in
+                try db.scalar(Int64.self, sql: "SELECT COALESCE(MAX(id), 0) FROM config_document") ?? 0
+            }
         }
     }
 }

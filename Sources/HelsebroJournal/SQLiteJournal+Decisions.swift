@@ -90,7 +90,9 @@ extension SQLJournal {
     /// Records one transition: opens the alert on `raised`, otherwise moves the open one; fills in `e.id`.
     static func insertAlertEvent(_ db: any SQLSession, _ e: inout AlertEngine.Event, message: String?) throws {
         let k = e.key
-        var id = try db.scalar(Int64.self, sql:
+        var id = try db.scalar(
+            Int64.self,
+            sql:
                 "SELECT id FROM alert WHERE patient = ? AND metric = ? AND kind = ? AND device = ? AND state != 'resolved'",
             arguments: [k.patient, k.metric, k.kind, k.device])
         let byClinician = e.actor != AlertEngine.system
@@ -291,7 +293,8 @@ extension SQLJournal {
     public func overrides(patient: String?) throws(JournalError) -> [ThresholdOverride] {
         try run("reading thresholds") {
             try database.read { db in
-                try db.fetchAll(sql:
+                try db.fetchAll(
+                    sql:
                         "SELECT * FROM threshold_override WHERE ended_us IS NULL AND (? IS NULL OR patient = ?) ORDER BY id",
                     arguments: [patient, patient]
                 ).map { row in
@@ -355,7 +358,8 @@ extension SQLJournal {
     {
         try run("reading the journal") {
             try database.read { db in
-                try db.fetchAll(sql: """
+                try db.fetchAll(
+                    sql: """
                         SELECT * FROM reading WHERE patient = ? AND time_us >= ? AND time_us < ? AND metric = ?
                         ORDER BY time_us, id
                         """,
@@ -369,7 +373,8 @@ extension SQLJournal {
     {
         try run("reading the journal") {
             try database.read { db in
-                try db.fetchAll(sql: """
+                try db.fetchAll(
+                    sql: """
                         SELECT DISTINCT patient, metric FROM reading WHERE time_us >= ? AND time_us < ?
                         ORDER BY patient, metric
                         """,
@@ -402,7 +407,8 @@ extension SQLJournal {
     public func summaries(patient: String, metric: String?) throws(JournalError) -> [SummaryRecord] {
         try run("reading summaries") {
             try database.read { db in
-                try db.fetchAll(sql: """
+                try db.fetchAll(
+                    sql: """
                         SELECT * FROM summary WHERE patient = ? AND (? IS NULL OR metric = ?)
                         ORDER BY start_us, metric, kind
                         """,

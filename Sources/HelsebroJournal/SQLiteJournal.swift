@@ -72,7 +72,8 @@ public final class SQLJournal: JournalStore {
         try run("ending a pairing") {
             try database.write { db in
                 guard
-                    let row = try db.fetchOne(sql: """
+                    let row = try db.fetchOne(
+                        sql: """
                             SELECT * FROM pairing WHERE device = ? AND from_us <= ? AND (to_us IS NULL OR to_us > ?)
                             ORDER BY from_us DESC LIMIT 1
                             """,
@@ -125,18 +126,22 @@ public final class SQLJournal: JournalStore {
     /// else for part of that time.
     static func insertPairing(_ db: any SQLSession, _ p: Pairing) throws {
         guard
-            try db.scalar(Bool.self, sql: "SELECT EXISTS (SELECT 1 FROM device WHERE id = ?)", arguments: [p.device]) == true
+            try db.scalar(Bool.self, sql: "SELECT EXISTS (SELECT 1 FROM device WHERE id = ?)", arguments: [p.device])
+                == true
         else {
             throw JournalError(.notFound, "no such device: register it with 'helsebro device add' first")
         }
         guard
-            try db.scalar(Bool.self, sql: "SELECT EXISTS (SELECT 1 FROM patient WHERE id = ?)", arguments: [p.patient]) == true
+            try db.scalar(Bool.self, sql: "SELECT EXISTS (SELECT 1 FROM patient WHERE id = ?)", arguments: [p.patient])
+                == true
         else {
             throw JournalError(.notFound, "no such patient: add it with 'helsebro patient add' first")
         }
         // A device is worn by one patient at a time: overlapping pairings are refused.
         let overlapping =
-            try db.scalar(Int.self, sql: """
+            try db.scalar(
+                Int.self,
+                sql: """
                     SELECT COUNT(*) FROM pairing WHERE device = ?
                     AND (to_us IS NULL OR to_us > ?) AND (? IS NULL OR from_us < ?)
                     """,
@@ -288,7 +293,8 @@ public final class SQLJournal: JournalStore {
     public func readings(patient: String, since: Timestamp?) throws(JournalError) -> [StoredReading] {
         try run("reading the journal") {
             try database.read { db in
-                try db.fetchAll(sql: """
+                try db.fetchAll(
+                    sql: """
                         SELECT * FROM reading WHERE patient = ? AND time_us >= ? ORDER BY time_us, id
                         """,
                     arguments: [patient, since?.microseconds ?? Int64.min]
@@ -320,7 +326,8 @@ public final class SQLJournal: JournalStore {
     public func quarantine(since: Timestamp?) throws(JournalError) -> [QuarantineRecord] {
         try run("reading the quarantine") {
             try database.read { db in
-                try db.fetchAll(sql: "SELECT * FROM quarantine WHERE received_us >= ? ORDER BY received_us, id",
+                try db.fetchAll(
+                    sql: "SELECT * FROM quarantine WHERE received_us >= ? ORDER BY received_us, id",
                     arguments: [since?.microseconds ?? Int64.min]
                 ).map(Self.quarantineRecord)
             }
@@ -336,7 +343,8 @@ public final class SQLJournal: JournalStore {
     public func readings(afterID: Int64, limit: Int) throws(JournalError) -> [StoredReading] {
         try run("reading the journal") {
             try database.read { db in
-                try db.fetchAll(sql: "SELECT * FROM reading WHERE id > ? ORDER BY id LIMIT ?", arguments: [afterID, limit]
+                try db.fetchAll(
+                    sql: "SELECT * FROM reading WHERE id > ? ORDER BY id LIMIT ?", arguments: [afterID, limit]
                 )
                 .map(Self.storedReading)
             }
@@ -346,7 +354,8 @@ public final class SQLJournal: JournalStore {
     public func alertEvents(afterID: Int64, patient: String?, limit: Int) throws(JournalError) -> [StoredAlertEvent] {
         try run("reading alerts") {
             try database.read { db in
-                try db.fetchAll(sql: "SELECT * FROM alert_event WHERE id > ? AND (? IS NULL OR patient = ?) ORDER BY id LIMIT ?",
+                try db.fetchAll(
+                    sql: "SELECT * FROM alert_event WHERE id > ? AND (? IS NULL OR patient = ?) ORDER BY id LIMIT ?",
                     arguments: [afterID, patient, patient, limit]
                 ).map { row in StoredAlertEvent(id: row["id"], event: Self.alertEvent(row)) }
             }
@@ -367,7 +376,8 @@ public final class SQLJournal: JournalStore {
     public func quarantine(afterID: Int64, limit: Int) throws(JournalError) -> [QuarantineRecord] {
         try run("reading the quarantine") {
             try database.read { db in
-                try db.fetchAll(sql: "SELECT * FROM quarantine WHERE id > ? ORDER BY id LIMIT ?", arguments: [afterID, limit]
+                try db.fetchAll(
+                    sql: "SELECT * FROM quarantine WHERE id > ? ORDER BY id LIMIT ?", arguments: [afterID, limit]
                 )
                 .map(Self.quarantineRecord)
             }

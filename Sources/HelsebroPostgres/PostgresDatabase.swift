@@ -184,7 +184,8 @@ public final class PostgresDatabase: SQLDatabase {
                 underlying: underlying)
         }
         let text = p.serverInfo?[.message] ?? "error"
-        return JournalError(.storage, "\(what) failed in the journal: PostgreSQL \(state): \(text)", underlying: underlying)
+        return JournalError(
+            .storage, "\(what) failed in the journal: PostgreSQL \(state): \(text)", underlying: underlying)
     }
 }
 

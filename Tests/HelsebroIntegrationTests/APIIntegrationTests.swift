@@ -397,7 +397,8 @@ struct APIIntegrationTests {
         }
         #expect(throws: (any Error).self) {
             try TestJournal.runSQL(
-                f.journalPath, sqlite: "DELETE FROM access_log WHERE id = 2", postgres: "DELETE FROM access_log WHERE id = 2")
+                f.journalPath, sqlite: "DELETE FROM access_log WHERE id = 2",
+                postgres: "DELETE FROM access_log WHERE id = 2")
         }
         // The tampering below edits a copy of the journal file.
         guard !TestJournal.isPostgres else { return }

@@ -260,10 +260,7 @@ struct FaultIntegrationTests {
         // What this process took from the broker is all in the journal: it committed the batch it held and left
         // nothing to be redelivered.
         let log = Self.logText(first)
-        let committed = try #require(
-            log.split(separator: "\n").last { $0.contains("helsebro serve: stopped") }.flatMap { line in
-                line.firstRange(of: "committed=").map { Int(line[$0.upperBound...].prefix { $0.isNumber }) } ?? nil
-            })
+        let committed = try #require(first.committed)
         #expect(log.contains("unacknowledged=0"))
         #expect(try journal.statistics().messages == committed)
         let second = try ServeProcess(broker: broker, journal: path, maxBatch: 500)

@@ -13,14 +13,6 @@ struct ScaleOutIntegrationTests {
         (id: "cuff-2", profile: "bp-cuff-ua200", firmware: "bp-cuff-ua200-fw2", patient: "patient-b"),
     ]
 
-    /// The number after `committed=` in an instance's last "stopped" line: what it journalled in that run.
-    static func committed(_ serve: ServeProcess) -> Int? {
-        let log = FileManager.default.contents(atPath: serve.log).map { String(decoding: $0, as: UTF8.self) } ?? ""
-        return log.split(separator: "\n").last { $0.contains("helsebro serve: stopped") }.flatMap { line in
-            line.firstRange(of: "committed=").flatMap { Int(line[$0.upperBound...].prefix { $0.isNumber }) }
-        }
-    }
-
     @Test(
         "two instances share the stream; one is killed and restarted mid-stream: every message journalled exactly once",
         .enabled(if: TestJournal.isPostgres, "runs in the PostgreSQL pass"))
@@ -46,7 +38,8 @@ struct ScaleOutIntegrationTests {
                 let device = "cuff-\(1 + i % 2)"
                 _ = try? pub.publish(
                     topic: "helsebro/v1/devices/\(device)/gatt/2a35",
-                    payload: bloodPressure(100 + i % 40, 60 + i % 20, 80 + i % 20, at: Timestamp(seconds: base + Int64(i))),
+                    payload: bloodPressure(
+                        100 + i % 40, 60 + i % 20, 80 + i % 20, at: Timestamp(seconds: base + Int64(i))),
                     userProperties: [("seq", String(i))])
                 if i % 200 == 0 { usleep(20_000) }
             }
@@ -74,8 +67,8 @@ struct ScaleOutIntegrationTests {
         // Both instances took part after the restart.
         first.stop()
         second.stop()
-        let a = try #require(Self.committed(first))
-        let b = try #require(Self.committed(second))
+        let a = try #require(first.committed)
+        let b = try #require(second.committed)
         #expect(a > 0 && b > 0, "restarted first: \(a), second: \(b)")
     }
 }

@@ -183,6 +183,14 @@ final class ServeProcess {
         }
     }
 
+    /// The number after `committed=` in the service's last "stopped" line: what it journalled in this run.
+    var committed: Int? {
+        let log = FileManager.default.contents(atPath: log).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        return log.split(separator: "\n").last { $0.contains("helsebro serve: stopped") }.flatMap { line in
+            line.firstRange(of: "committed=").flatMap { Int(line[$0.upperBound...].prefix { $0.isNumber }) }
+        }
+    }
+
     /// Set when the test itself ended the process, so `stop()` can tell a crash from a kill.
     var endedByTest = false
 

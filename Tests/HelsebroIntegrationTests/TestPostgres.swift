@@ -55,7 +55,8 @@ final class TestPostgres: @unchecked Sendable {
     /// The server's programs: Debian puts them in /usr/lib/postgresql/VERSION/bin.
     static func binDirectory() throws -> String {
         let root = "/usr/lib/postgresql"
-        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).compactMap(Int.init).sorted()
+        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).compactMap(Int.init)
+            .sorted()
         guard let v = versions.last else {
             throw TestFailure("PostgreSQL is not installed (Debian's postgresql; Tools/setup.sh installs it)")
         }
@@ -66,12 +67,15 @@ final class TestPostgres: @unchecked Sendable {
     static var asRoot: Bool { getuid() == 0 }
 
     func command(_ tool: String, _ arguments: [String]) -> (String, [String]) {
-        Self.asRoot ? ("/usr/sbin/runuser", ["-u", "postgres", "--", bin + "/" + tool] + arguments) : (bin + "/" + tool, arguments)
+        Self.asRoot
+            ? ("/usr/sbin/runuser", ["-u", "postgres", "--", bin + "/" + tool] + arguments)
+            : (bin + "/" + tool, arguments)
     }
 
     init() throws {
         bin = try Self.binDirectory()
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("helsebro-pg-\(UUID().uuidString.prefix(8))")
+        directory =
+            FileManager.default.temporaryDirectory.appendingPathComponent("helsebro-pg-\(UUID().uuidString.prefix(8))")
             .path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         if Self.asRoot {

@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import HelsebroCore
 import HelsebroJournal
-import HelsebroPostgres
 import HelsebroMQTT
+import HelsebroPostgres
 
 /// `helsebro-sim`: simulated home and bedside devices publishing over MQTT.
 @main
@@ -22,7 +22,8 @@ struct Simulator: ParsableCommand {
     @Option(help: "Messages per second, all devices together.") var rate = 20.0
     @Option(help: "Messages to send; 0 = until interrupted.") var count = 0
     @Option(help: "Share of messages made faulty on purpose (0…1).") var faults = 0.03
-    @Option(help: "Register and pair the devices in this journal first (sqlite:PATH or postgres://...).") var register: String?
+    @Option(help: "Register and pair the devices in this journal first (sqlite:PATH or postgres://...).") var register:
+        String?
     @Option(help: "Topic prefix.") var topicPrefix = "helsebro/v1"
     @Option(help: "Random seed.") var seed: UInt64 = 2026
     @Flag(help: "Flood mode for benchmarks: one blood-pressure cuff, as fast as the broker takes it.") var flood = false
