@@ -67,6 +67,10 @@ struct ServeCommand: ParsableCommand {
         }
         let client = try get(clientID, "HELSEBRO_CLIENT_ID", "client-id", "helsebro-ingest")!
         let group = try get(sharedGroup, "HELSEBRO_GROUP", "group") ?? get(nil, "HELSEBRO_SHARED_GROUP", "shared-group")
+        if group != nil && journal.location.hasPrefix("sqlite:") {
+            // Instances in a group share the messages, so they must share the journal, and with it decision support.
+            throw ValidationError("--group needs a journal the instances share: --journal postgres://...")
+        }
         if group != nil && client == "helsebro-ingest" {
             // The broker keeps each member's share of the messages in that member's session while it is away: an
             // instance must come back under the same id to take them, and two under one id would push each other off.

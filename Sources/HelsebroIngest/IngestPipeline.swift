@@ -37,6 +37,9 @@ public final class IngestPipeline {
     let startedAt: Timestamp
     var observationCursor: Int64 = 0
     var alertEventCursor: Int64 = 0
+    /// With a shared group: decision support is not evaluated here but by the one instance that holds it
+    /// (`SharedDecisionSupport`, from the journal's queue); messages are queued for it.
+    public var deferAlerts = false
 
     /// Restores the journal's open alerts and clinicians' observations into the engine.
     public init(
@@ -118,6 +121,7 @@ public final class IngestPipeline {
     public func tick(now: Timestamp) throws(JournalError) -> TickResult {
         if loadedAt.map({ IngestClient.nowMilliseconds() - $0 > refreshMilliseconds }) ?? true { try reload() }
         var result = TickResult()
+        if deferAlerts { return result }
         result.toRecord += try applyObservations(now: now)
         let recent = try store.alertEvents(afterID: alertEventCursor, patient: nil, limit: 10_000)
         for stored in recent {
@@ -284,24 +288,56 @@ public final class IngestPipeline {
             identity: identity, topic: m.topic, device: device.id, payload: m.payload, received: now,
             result: .readings(rows),
             partialQuarantine: partial.map { .init(code: $0.category, reason: $0.description(plan: plan)) })
-        evaluateAlerts(rows, plan: plan, device: device.id, received: now, into: &outcome.alerts)
+        if deferAlerts {
+            outcome.evaluateLater = true
+        } else {
+            let inputs = zip(readings, rows).map { (row: $1, metric: Int($0.metric), status: $0.status) }
+            evaluateAlerts(inputs, plan: plan, device: device.id, received: now, into: &outcome.alerts)
+        }
         return outcome
+    }
+
+    /// Decision support for messages other instances of a shared group journalled (or this one): the same
+    /// evaluation as `prepare` makes for one instance, from the journalled readings, in queue order.
+    public func evaluate(_ pending: [PendingEvaluation], now: Timestamp) throws(JournalError)
+        -> [(event: AlertEngine.Event, message: String)]
+    {
+        if loadedAt.map({ IngestClient.nowMilliseconds() - $0 > refreshMilliseconds }) ?? true { try reload() }
+        var result: [(event: AlertEngine.Event, message: String)] = []
+        for p in pending {
+            if devices[p.device] == nil { try reload() }
+            guard let device = devices[p.device], !p.readings.isEmpty,
+                let plan = try? registry.plan(profile: device.profile, firmware: device.firmware)
+            else { continue }
+            let inputs = p.readings.compactMap { stored -> (row: JournalReading, metric: Int, status: StatusSet)? in
+                guard let metric = plan.metrics.firstIndex(where: { $0.key == stored.reading.metric }) else {
+                    return nil
+                }
+                var status = StatusSet()
+                for flag in StatusFlag.allCases where stored.reading.status.contains(flag.name) { status.insert(flag) }
+                return (stored.reading, metric, status)
+            }
+            var events: [AlertEngine.Event] = []
+            evaluateAlerts(inputs, plan: plan, device: device.id, received: p.received, into: &events)
+            result += events.map { ($0, p.message) }
+        }
+        return result
     }
 
     /// Decision support for one message's readings: each metric's rules with the patient's thresholds at the
     /// reading's local time of day, NEWS2 when a vital sign arrived, the device's status flags, and its silence ended.
     func evaluateAlerts(
-        _ rows: [JournalReading], plan: DecodePlan, device: String, received: Timestamp,
-        into events: inout [AlertEngine.Event]
+        _ inputs: [(row: JournalReading, metric: Int, status: StatusSet)], plan: DecodePlan, device: String,
+        received: Timestamp, into events: inout [AlertEngine.Event]
     ) {
         lastSeen[device] = received
-        guard let patient = rows.first?.patient else { return }
+        guard let patient = inputs.first?.row.patient else { return }
         var status = StatusSet()
         var news2At: Timestamp?
-        for (r, row) in zip(readings, rows) {
-            status.formUnion(r.status)
-            guard case .number(let v) = r.value else { continue }
-            let metric = plan.metrics[Int(r.metric)]
+        for (row, index, flags) in inputs {
+            status.formUnion(flags)
+            guard case .number(let v) = row.value else { continue }
+            let metric = plan.metrics[index]
             var thresholds = metric.alerts
             if let o = overrides[row.patient]?[metric.key] {
                 thresholds = thresholds.effective(o, minuteOfDay: DeviceClock.oslo.minuteOfDay(row.time))

@@ -15,6 +15,8 @@ public final class IngestService: @unchecked Sendable {
     let pipeline: IngestPipeline
     let logger: Logger
     let stateFile: IngestStateFile?
+    /// With a shared group: decision support, in whichever instance of the group holds it.
+    let decisions: SharedDecisionSupport?
 
     public init(
         configuration: MQTTConfiguration, store: any JournalStore, registry: Registry, maxBatch: Int = 1000,
@@ -28,6 +30,17 @@ public final class IngestService: @unchecked Sendable {
             registry: registry, store: store, topicPrefix: configuration.topicPrefix, alertSettings: alertSettings,
             library: library, now: Timestamp.now)
         self.pipeline = pipeline
+        if configuration.sharedGroup != nil {
+            pipeline.deferAlerts = true
+            decisions = SharedDecisionSupport(store: store, configuration: configuration, logger: logger) {
+                () throws(JournalError) in
+                try IngestPipeline(
+                    registry: library?.registry() ?? registry, store: store, topicPrefix: configuration.topicPrefix,
+                    alertSettings: alertSettings, library: library, now: Timestamp.now)
+            }
+        } else {
+            decisions = nil
+        }
         let alertPublisher = AlertPublisher(configuration: configuration, logger: logger)
         let summaries = scheduledSummaries ? SummarySchedule(store: store, registry: registry, logger: logger) : nil
         let tick = {
@@ -140,7 +153,11 @@ public final class IngestService: @unchecked Sendable {
     /// Runs until `stop()`; blocks the calling thread.
     public func run() throws(MQTTError) {
         stateFile?.write(Self.state(.running))
-        defer { stateFile?.write(Self.state(.stopped)) }
+        decisions?.start()
+        defer {
+            decisions?.stop()
+            stateFile?.write(Self.state(.stopped))
+        }
         try client.run()
         let s = client.statistics
         try? store.setCounters([

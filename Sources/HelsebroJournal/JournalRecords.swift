@@ -77,6 +77,9 @@ public struct MessageOutcome: Sendable {
     public var partialQuarantine: [QuarantinedPart]
     /// Alert transitions the message's readings caused; written with them, published after commit.
     public var alerts: [AlertEngine.Event] = []
+    /// Decision support for this message runs in the one instance that evaluates for a shared group: the message
+    /// is queued for it in the same transaction as its readings (`pendingEvaluations`).
+    public var evaluateLater = false
 
     public struct QuarantinedPart: Sendable, Equatable {
         public var code: String
@@ -318,5 +321,22 @@ extension ClinicalObservation {
         self.init(
             patient: patient, consciousness: c, onOxygen: oxygen.map { $0 == "oxygen" },
             scale: spo2Scale.map { $0 == 2 ? .scale2 : .scale1 }, by: by, time: time)
+    }
+}
+
+/// A journalled message waiting for decision support (instances sharing a group and a journal), with its readings.
+public struct PendingEvaluation: Sendable {
+    public var seq: Int64
+    public var message: String
+    public var device: String
+    public var received: Timestamp
+    public var readings: [StoredReading]
+
+    public init(seq: Int64, message: String, device: String, received: Timestamp, readings: [StoredReading]) {
+        self.seq = seq
+        self.message = message
+        self.device = device
+        self.received = received
+        self.readings = readings
     }
 }

@@ -111,4 +111,17 @@ public protocol JournalStore: Sendable {
     func accessLog(patient: String?) throws(JournalError) -> [AccessLogEntry]
     /// Recomputes the chain: a changed, removed or reordered entry is found.
     func verifyAccessLog() throws(JournalError) -> AccessLogVerification
+
+    // MARK: Decision support for a shared group (several instances, one journal)
+
+    /// Messages queued for decision support (`MessageOutcome.evaluateLater`), oldest first, with their readings.
+    func pendingEvaluations(limit: Int) throws(JournalError) -> [PendingEvaluation]
+    /// Records the transitions the queued messages `seqs` caused (each with its message) and takes them off the
+    /// queue, in one transaction. Throws `.conflict`, recording nothing, when any of them is no longer queued (another
+    /// instance evaluated it).
+    func completeEvaluations(_ seqs: [Int64], events: [(event: AlertEngine.Event, message: String)])
+        throws(JournalError) -> [AlertEngine.Event]
+    /// Tries to become the one instance that evaluates decision support for the journal (held until the connection
+    /// that took it ends); true while held.
+    func holdDecisionSupport() throws(JournalError) -> Bool
 }

@@ -184,6 +184,10 @@ extension SQLSession {
 /// A database the journal runs on.
 public protocol SQLDatabase: Sendable {
     func read<T>(_ body: (any SQLSession) throws -> T) throws -> T
+    /// Tries to hold the lock `key` for as long as this process keeps its connection (PostgreSQL: a session advisory
+    /// lock on a connection of its own, released by the server when the connection ends, as when the process dies).
+    /// True while held. A single-machine database is held by its one writer.
+    func holdLeadership(_ key: Int64) throws -> Bool
     /// One transaction: committed when `body` returns, rolled back when it throws.
     func write<T>(_ body: (any SQLSession) throws -> T) throws -> T
     /// The journal's error for a failure of this database: what is safe to log, and whether the journal itself is

@@ -26,6 +26,9 @@ public final class SQLiteDatabase: SQLDatabase {
         try pool.write { db in try body(GRDBSession(db: db)) }
     }
 
+    /// One SQLite file has one ingest instance (`serve --group` needs PostgreSQL).
+    public func holdLeadership(_ key: Int64) throws -> Bool { true }
+
     public func journalError(_ error: any Error, doing what: String, constraint: String) -> JournalError {
         switch error {
         case let e as JournalError: return e
@@ -207,6 +210,16 @@ extension SQLiteDatabase {
                         created_us INTEGER NOT NULL,
                         created_by TEXT NOT NULL,
                         UNIQUE (kind, name, version));
+                    """)
+        }
+        migrator.registerMigration("v6: the decision-support queue of a shared group") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE evaluation_queue (
+                        seq INTEGER PRIMARY KEY,
+                        message TEXT NOT NULL REFERENCES message(identity),
+                        device TEXT NOT NULL,
+                        received_us INTEGER NOT NULL);
                     """)
         }
         return migrator

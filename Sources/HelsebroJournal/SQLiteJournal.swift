@@ -230,6 +230,7 @@ public final class SQLJournal: JournalStore {
                 var readings: [[SQLValue]] = []
                 var quarantined: [[SQLValue]] = []
                 var alerts: [(AlertEngine.Event, String)] = []
+                var queued: [[SQLValue]] = []
                 for (outcome, isNew) in zip(batch, inserted) {
                     guard isNew else {
                         result.duplicates += 1
@@ -257,6 +258,9 @@ public final class SQLJournal: JournalStore {
                             ])
                         }
                         result.readings += rows.count
+                        if outcome.evaluateLater, let device = outcome.device {
+                            queued.append([identity, .text(device), received])
+                        }
                         for e in outcome.alerts { alerts.append((e, outcome.identity)) }
                         for part in outcome.partialQuarantine { quarantine(part.code, part.reason) }
                     case .quarantine(let code, let reason):
@@ -273,6 +277,11 @@ public final class SQLJournal: JournalStore {
                         into: "quarantine", columns: Self.quarantineColumns, rows: quarantined,
                         ignoringConflicts: false, conflictKey: nil)
                     result.quarantined = quarantined.count
+                }
+                if !queued.isEmpty {
+                    _ = try db.insertMany(
+                        into: "evaluation_queue", columns: Self.evaluationColumns, rows: queued,
+                        ignoringConflicts: false, conflictKey: nil)
                 }
                 for (event, message) in alerts {
                     var e = event

@@ -20,6 +20,8 @@ public final class PostgresDatabase: SQLDatabase {
     let idle = Mutex<[PostgresConnection]>([])
     let numbered = Mutex<[String: String]>([:])
     let nextID = Atomic<Int>(0)
+    /// The connection that holds (or tries for) the leadership lock, and whether it holds it.
+    let leadership = Mutex<(connection: PostgresConnection?, held: Bool)>((nil, false))
     /// Connections kept idle for reuse; more are made when more callers wait at once, and closed after.
     static let keepIdle = 4
     /// One loop thread for every journal in the process; nothing else runs on it, so waiting on it is safe.
@@ -37,7 +39,9 @@ public final class PostgresDatabase: SQLDatabase {
 
     deinit {
         // A connection must be closed before it is released (postgres-nio asserts it): kept until closing completes.
-        for c in idle.withLock({ $0 }) { c.close().whenComplete { _ in withExtendedLifetime(c) {} } }
+        var connections = idle.withLock { $0 }
+        if let c = leadership.withLock({ $0.connection }) { connections.append(c) }
+        for c in connections { c.close().whenComplete { _ in withExtendedLifetime(c) {} } }
     }
 
     /// `postgres://` or `postgresql://` URLs, as libpq reads them (user, password, host, port, database,
@@ -91,6 +95,28 @@ public final class PostgresDatabase: SQLDatabase {
             return true
         }
         if !kept { connection.close().whenComplete { _ in withExtendedLifetime(connection) {} } }
+    }
+
+    public func holdLeadership(_ key: Int64) throws -> Bool {
+        let (current, held) = leadership.withLock { ($0.connection, $0.held) }
+        if let c = current, !c.isClosed {
+            if held {
+                // Still held while the connection that took it answers; otherwise the server has released it.
+                if (try? c.query("SELECT 1", logger: logger).wait()) != nil { return true }
+            } else {
+                let rows = try c.query("SELECT pg_try_advisory_lock(\(key))", logger: logger).wait().rows
+                let got = try rows.first?.decode(Bool.self) ?? false
+                leadership.withLock { $0.held = got }
+                return got
+            }
+        }
+        // No connection, or it failed: leadership (if any) is lost; the next call tries again on a new one.
+        current?.close().whenComplete { _ in withExtendedLifetime(current) {} }
+        leadership.withLock { $0 = (nil, false) }
+        if held { return false }
+        let c = try connect()
+        leadership.withLock { $0 = (c, false) }
+        return try holdLeadership(key)
     }
 
     public func read<T>(_ body: (any SQLSession) throws -> T) throws -> T {

@@ -71,4 +71,77 @@ struct ScaleOutIntegrationTests {
         let b = try #require(second.committed)
         #expect(a > 0 && b > 0, "restarted first: \(a), second: \(b)")
     }
+
+    static func logText(_ serve: ServeProcess) -> String {
+        FileManager.default.contents(atPath: serve.log).map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }
+
+    static let holding = "this instance evaluates decision support for the group"
+
+    @Test(
+        "decision support across two instances: the alert raised and resolved once; its holder killed, the other takes over",
+        .enabled(if: TestJournal.isPostgres, "runs in the PostgreSQL pass"))
+    func alertsAcrossInstances() throws {
+        let broker = try TestBroker()
+        let (location, journal) = try makeJournal(broker.directory, devices: Self.devices)
+        let group = ["--group", "ingest"]
+        func serve(_ n: Int) throws -> ServeProcess {
+            try ServeProcess(
+                broker: broker, journal: location, maxBatch: 20, clientID: "helsebro-\(n)", extraArguments: group)
+        }
+        var instances = [try serve(1), try serve(2)]
+        defer { for s in instances { s.stop() } }
+        for s in instances { try s.waitUntilSubscribed() }
+        try waitUntil(30, "one instance to hold decision support") {
+            instances.contains { Self.logText($0).contains(Self.holding) }
+        }
+        let holder = try #require(instances.firstIndex { Self.logText($0).contains(Self.holding) })
+        let other = 1 - holder
+        #expect(!Self.logText(instances[other]).contains(Self.holding))
+        let listener = try AlertListener(broker: broker, count: 2)
+        defer { listener.stop() }
+        let pub = try broker.publisher()
+        defer { pub.close() }
+        // Recent reading times (an alert raised over 15 minutes ago would be escalated by now).
+        let base = now().seconds - 250
+        var seq = 0
+        func send(_ device: String, _ systolic: Int, count: Int) throws {
+            for _ in 0..<count {
+                seq += 1
+                try pub.publish(
+                    topic: "helsebro/v1/devices/\(device)/gatt/2a35",
+                    payload: bloodPressure(systolic, 80, 100, at: Timestamp(seconds: base + Int64(seq))),
+                    userProperties: [("seq", String(seq))])
+            }
+            #expect(pub.flush())
+        }
+        // Normal readings from both patients, through both instances.
+        try send("cuff-1", 120, count: 100)
+        try send("cuff-2", 118, count: 100)
+        try waitUntil(60, "200 messages") { try journal.statistics().messages == 200 }
+        // The holder dies; 232 mmHg systolic (critical, above 220) six times for patient-a, spread over both
+        // instances' shares: the dead one's share waits in its session at the broker.
+        instances[holder].kill9()
+        try send("cuff-1", 232, count: 6)
+        try send("cuff-2", 118, count: 6)
+        try waitUntil(30, "the other instance to take decision support over") {
+            Self.logText(instances[other]).contains(Self.holding)
+        }
+        instances[holder] = try serve(holder + 1)
+        try waitUntil(60, "212 messages") { try journal.statistics().messages == 212 }
+        // Back in range: two readings resolve it.
+        try send("cuff-1", 121, count: 10)
+        try waitUntil(60, "222 messages, all evaluated") {
+            try journal.statistics().messages == 222 && journal.pendingEvaluations(limit: 1).isEmpty
+        }
+        let events = try journal.alertEvents(afterID: 0, patient: nil, limit: 100).map(\.event)
+        #expect(events.map(\.transition) == ["raised", "resolved"], "\(events.map { ($0.patient, $0.transition) })")
+        #expect(
+            events.allSatisfy { $0.patient == "patient-a" && $0.metric == "systolic" && $0.kind == "threshold-high" })
+        let alerts = try journal.alerts(patient: nil, states: nil, limit: 10)
+        #expect(alerts.count == 1 && alerts.first?.state == "resolved")
+        // Published once each, by whichever instance held decision support.
+        let published = listener.waitForAll()
+        #expect(published.compactMap { $0.json?["transition"] as? String } == ["raised", "resolved"])
+    }
 }
