@@ -20,12 +20,16 @@ struct JournalCommand: ParsableCommand {
 
         func run() throws {
             let store = try journal.open()
-            // Start from what is there now: only new arrivals are shown.
-            var (lastReading, lastQuarantine, lastAlert) = try store.latestIDs()
+            // Start from what is there now: only new arrivals are shown. Rows are followed in commit order (several
+            // instances writing one PostgreSQL journal commit ids out of order).
+            let (lastReading, lastQuarantine, lastAlert) = try store.latestIDs()
+            var readings = CommitOrderCursor(after: lastReading)
+            var alerts = CommitOrderCursor(after: lastAlert)
+            var quarantine = CommitOrderCursor(after: lastQuarantine)
             let deadline = seconds.map { Date().addingTimeInterval($0) }
             while deadline.map({ Date() < $0 }) ?? true {
-                for s in try store.readings(afterID: lastReading, limit: 1000) {
-                    lastReading = s.id
+                let now = Int64(Date().timeIntervalSince1970 * 1000)
+                for s in try store.readings(afterID: readings.floor, limit: 1000) where readings.accept(s.id) {
                     let r = s.reading
                     let value: String =
                         switch r.value {
@@ -38,14 +42,16 @@ struct JournalCommand: ParsableCommand {
                         "reading     \(r.time.rfc3339)  \(r.patient)  \(r.metric) \(value) \(r.unit)  (\(r.device))\(notes)"
                     )
                 }
-                for a in try store.alertEvents(afterID: lastAlert, patient: nil, limit: 1000) {
-                    lastAlert = a.id
+                for a in try store.alertEvents(afterID: alerts.floor, patient: nil, limit: 1000)
+                where alerts.accept(a.id) {
                     print(JournalCommand.alertLine(a.event))
                 }
-                for q in try store.quarantine(afterID: lastQuarantine, limit: 1000) {
-                    lastQuarantine = q.id
+                for q in try store.quarantine(afterID: quarantine.floor, limit: 1000) where quarantine.accept(q.id) {
                     print("QUARANTINE  \(q.received.rfc3339)  \(q.topic)  [\(q.code)] \(q.reason)")
                 }
+                readings.advance(now: now)
+                alerts.advance(now: now)
+                quarantine.advance(now: now)
                 fflush(nil)
                 usleep(useconds_t(intervalMs * 1000))
             }

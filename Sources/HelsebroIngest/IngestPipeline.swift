@@ -35,8 +35,9 @@ public final class IngestPipeline {
     /// When each device was last heard from (receive time), for missing-data rules.
     var lastSeen: [String: Timestamp] = [:]
     let startedAt: Timestamp
-    var observationCursor: Int64 = 0
-    var alertEventCursor: Int64 = 0
+    /// Clinicians' observations and alert actions read so far (in commit order, see `CommitOrderCursor`).
+    var observationCursor = CommitOrderCursor(after: 0)
+    var alertEventCursor = CommitOrderCursor(after: 0)
     /// With a shared group: decision support is not evaluated here but by the one instance that holds it
     /// (`SharedDecisionSupport`, from the journal's queue); messages are queued for it.
     public var deferAlerts = false
@@ -58,7 +59,7 @@ public final class IngestPipeline {
         alerts = AlertEngine(settings: alertSettings)
         readings.reserveCapacity(256)
         alerts.restore(try store.alerts(patient: nil, states: ["open", "acknowledged", "snoozed"], limit: Int.max))
-        alertEventCursor = try store.latestIDs().alert
+        alertEventCursor = CommitOrderCursor(after: try store.latestIDs().alert)
         _ = try applyObservations(now: now)
     }
 
@@ -123,9 +124,9 @@ public final class IngestPipeline {
         var result = TickResult()
         if deferAlerts { return result }
         result.toRecord += try applyObservations(now: now)
-        let recent = try store.alertEvents(afterID: alertEventCursor, patient: nil, limit: 10_000)
-        for stored in recent {
-            alertEventCursor = stored.id
+        let recent = try store.alertEvents(afterID: alertEventCursor.floor, patient: nil, limit: 10_000)
+        defer { alertEventCursor.advance(now: IngestClient.nowMilliseconds()) }
+        for stored in recent where alertEventCursor.accept(stored.id) {
             let e = stored.event
             guard e.actor != AlertEngine.system else { continue }
             switch e.transition {
@@ -148,8 +149,9 @@ public final class IngestPipeline {
     /// Feeds observations recorded since the last look to NEWS2; returns the alert transitions they cause.
     func applyObservations(now: Timestamp) throws(JournalError) -> [AlertEngine.Event] {
         var events: [AlertEngine.Event] = []
-        for stored in try store.observations(afterID: observationCursor) {
-            observationCursor = stored.id
+        defer { observationCursor.advance(now: IngestClient.nowMilliseconds()) }
+        for stored in try store.observations(afterID: observationCursor.floor) where observationCursor.accept(stored.id)
+        {
             let o = stored.observation
             alerts.recordObservation(
                 patient: o.patient, consciousness: o.consciousness, onOxygen: o.onOxygen, scale: o.scale, at: o.time)
