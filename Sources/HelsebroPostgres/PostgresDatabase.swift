@@ -75,7 +75,15 @@ public final class PostgresDatabase: SQLDatabase {
     }
 
     func withConnection<T>(_ body: (PostgresSession) throws -> T) throws -> T {
-        let connection = try idle.withLock { $0.popLast() } ?? connect()
+        // An idle connection the server ended meanwhile (restart, failover, terminated backend) is not reused.
+        var reused: PostgresConnection?
+        while let c = idle.withLock({ $0.popLast() }) {
+            if !c.isClosed {
+                reused = c
+                break
+            }
+        }
+        let connection = try reused ?? connect()
         let session = PostgresSession(connection: connection, database: self)
         do {
             let result = try body(session)

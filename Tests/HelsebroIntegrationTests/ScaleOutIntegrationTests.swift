@@ -144,4 +144,32 @@ struct ScaleOutIntegrationTests {
         let published = listener.waitForAll()
         #expect(published.compactMap { $0.json?["transition"] as? String } == ["raised", "resolved"])
     }
+
+    @Test(
+        "PostgreSQL unreachable: no messages taken, ingest resumes when it is back, nothing lost",
+        .enabled(if: TestJournal.isPostgres, "runs in the PostgreSQL pass"))
+    func journalUnreachable() throws {
+        let broker = try TestBroker()
+        let (location, journal) = try makeJournal(broker.directory, devices: Self.devices)
+        let serve = try ServeProcess(broker: broker, journal: location, maxBatch: 50)
+        defer { serve.stop() }
+        try serve.waitUntilSubscribed()
+        try FaultIntegrationTests.publish(broker.port, first: 0, count: 300)
+        try waitUntil(60, "the first 300 messages") { try journal.statistics().messages == 300 }
+        // The server refuses the journal's database and ends every connection to it, as a failover would.
+        let database = String(location.split(separator: "/").last!)
+        let admin = location.replacingOccurrences(of: "/" + database, with: "/postgres")
+        let server = try TestPostgres.shared()
+        try server.psql(admin, "ALTER DATABASE \(database) ALLOW_CONNECTIONS false")
+        try server.psql(
+            admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(database)'")
+        try FaultIntegrationTests.publish(broker.port, first: 300, count: 500)
+        try waitUntil(60, "the service to say it stopped taking messages") {
+            Self.logText(serve).contains("the journal cannot be written: stopped taking messages from the broker")
+        }
+        try server.psql(admin, "ALTER DATABASE \(database) ALLOW_CONNECTIONS true")
+        try waitUntil(90, "all 800 messages once PostgreSQL is back") { try journal.statistics().messages == 800 }
+        try FaultIntegrationTests.expectExactlyOnce(journal, 800)
+        #expect(Self.logText(serve).contains("the journal can be written again"))
+    }
 }
