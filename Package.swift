@@ -100,15 +100,23 @@ let package = Package(
             ],
             path: "Tools/Simulator"
         ),
+        // Shared by the integration and command-line tests: processes, ports, the test PostgreSQL, the journal.
+        .target(
+            name: "HelsebroTestSupport", dependencies: ["HelsebroJournal", "HelsebroPostgres"],
+            path: "Tests/HelsebroTestSupport"),
         .testTarget(name: "HelsebroCoreTests", dependencies: ["HelsebroCore"]),
         .testTarget(name: "HelsebroConfigTests", dependencies: ["HelsebroConfig", "HelsebroCore", "HelsebroFuzzing"]),
         .testTarget(
             name: "HelsebroCLITests",
-            dependencies: ["HelsebroCLI", "HelsebroMQTT", "HelsebroJournal", "HelsebroCore", "HelsebroIngest"]),
+            dependencies: [
+                "HelsebroCLI", "HelsebroMQTT", "HelsebroJournal", "HelsebroCore", "HelsebroIngest",
+                "HelsebroTestSupport",
+            ]),
         .testTarget(
             name: "HelsebroIntegrationTests",
             dependencies: [
                 "HelsebroCore", "HelsebroMQTT", "HelsebroJournal", "HelsebroPostgres", "HelsebroIngest", "HelsebroAPI",
+                "HelsebroTestSupport",
             ]
         ),
     ]

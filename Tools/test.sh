@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, builds everything (tests and the helsebro executable the
-# command-line tests run), then runs every test, and the integration tests a second time on PostgreSQL.
+# command-line tests run), then runs every test, and every test that uses a journal a second time on PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Tools/setup.sh
@@ -12,5 +12,7 @@ fi
 Tools/soundness.sh
 swift build --build-tests
 swift test --skip-build
-# The service, API and fault tests again on PostgreSQL (a server started by the tests: initdb in a temporary folder).
-HELSEBRO_TEST_JOURNAL=postgres swift test --skip-build --filter HelsebroIntegrationTests
+# Every test that uses a journal (the service, API, fault, scale-out and command tests) again on PostgreSQL: a server
+# the tests start themselves (initdb in a temporary folder). The core and configuration tests use no journal.
+HELSEBRO_TEST_JOURNAL=postgres swift test --skip-build --filter 'HelsebroIntegrationTests|HelsebroCLITests'
+

@@ -1,18 +1,7 @@
 import Foundation
 import HelsebroMQTT
+import HelsebroTestSupport
 import Testing
-
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().path
-
-/// The built `helsebro` executable, beside the test bundle.
-func helsebroExecutable() -> String {
-    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
-        "helsebro"
-    ).path
-    if FileManager.default.isExecutableFile(atPath: beside) { return beside }
-    return repositoryRoot + "/.build/debug/helsebro"
-}
 
 struct Run {
     var status: Int32

@@ -2,12 +2,12 @@ import Foundation
 import HelsebroCore
 import HelsebroIngest
 import HelsebroJournal
+import HelsebroTestSupport
 import Testing
 
-/// Alerts, thresholds, observations and summaries against a real SQLite journal, through the commands.
+/// Alerts, thresholds, observations and summaries against a real journal, through the commands.
 @Suite("helsebro alerts, rules, observe and summary")
 struct DecisionCommandTests {
-    func path(_ journal: String) -> String { String(journal.dropFirst("sqlite:".count)) }
 
     func event(
         _ transition: String, _ state: String, severity: AlertSeverity = .warning, value: Int64 = 190, at t: Timestamp
@@ -26,7 +26,7 @@ struct DecisionCommandTests {
     @Test("the lifecycle in the journal: snooze, acknowledge, refusals, resolve, one open alert per key")
     func lifecycle() throws {
         try JournalCommandTests().withJournal { journal in
-            let store = try SQLiteJournal(path: path(journal))
+            let store = try TestJournal.open(journal)
             let t = Timestamp(year: 2026, month: 11, day: 20, hour: 9)
             let raised = try store.recordAlertEvents([event("raised", "open", at: t)])
             let id = try #require(raised.first?.id)
@@ -103,7 +103,7 @@ struct DecisionCommandTests {
             let listed = try helsebro(["rules", "list", "--patient", "p-1", "--journal", journal]).stdout
             #expect(listed.contains("p-1  systolic: high 160  during 22:00-07:00  set by dr-a at"))
             #expect(listed.contains("nocturnal hypertension"))
-            let store = try SQLiteJournal(path: path(journal))
+            let store = try TestJournal.open(journal)
             #expect(try store.overrides(patient: "p-1").map(\.high) == [DecimalValue(mantissa: 160, exponent: 0)])
             let cleared = try helsebro([
                 "rules", "clear", "--patient", "p-1", "--metric", "systolic", "--by", "dr-a", "--why", "controlled",
@@ -124,7 +124,7 @@ struct DecisionCommandTests {
             #expect(r.status == 0)
             // The journal has a systolic reading only: every other device vital sign is missing.
             #expect(r.stdout.contains("NEWS2 now: incomplete, missing respiration-rate, spo2, pulse, temperature"))
-            let stored = try SQLiteJournal(path: path(journal)).observations(afterID: 0)
+            let stored = try TestJournal.open(journal).observations(afterID: 0)
             #expect(stored.map(\.observation.consciousness) == [.alert] && stored.first?.observation.onOxygen == false)
             let bad = try helsebro([
                 "observe", "--patient", "p-1", "--consciousness", "X", "--by", "nurse-c", "--journal", journal,
@@ -136,7 +136,7 @@ struct DecisionCommandTests {
     @Test("summaries: per day, CGM consensus metrics with the CGM IG's codes, home blood pressure")
     func summaries() throws {
         try JournalCommandTests().withJournal { journal in
-            let store = try SQLiteJournal(path: path(journal))
+            let store = try TestJournal.open(journal)
             // A CGM day: 2026-11-21 in Oslo, 12 readings at 60 mg/dL then 12 at 120, every 5 minutes from 06:00 local.
             let start = Timestamp(year: 2026, month: 11, day: 21, hour: 5)
             let rows = (0..<24).map { i in
@@ -198,7 +198,7 @@ struct RegistrationRevisionTests {
             .path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let store = try SQLiteJournal(path: dir + "/j.sqlite")
+        let (_, store) = try TestJournal.make(dir)
         var seen = [try store.registrationRevision()]
         try store.addPatient(id: "p", name: nil)
         try store.addDevice(DeviceRecord(id: "d", profile: "bp-cuff-ua200", firmware: nil))

@@ -1,9 +1,10 @@
 import Foundation
 import HelsebroCore
 import HelsebroJournal
+import HelsebroTestSupport
 import Testing
 
-/// Journal commands against a real SQLite journal in a temporary folder.
+/// Journal commands against a real journal: SQLite in a temporary folder, or the test PostgreSQL.
 @Suite("helsebro journal, quarantine, stats, patient and device commands")
 struct JournalCommandTests {
     /// A journal with two readings of one patient and one quarantined message, written through the store.
@@ -12,8 +13,7 @@ struct JournalCommandTests {
             .path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let path = dir + "/journal.sqlite"
-        let arg = "sqlite:" + path
+        let (arg, store) = try TestJournal.make(dir)
         #expect(try helsebro(["patient", "add", "--id", "p-1", "--journal", arg]).status == 0)
         #expect(
             try helsebro([
@@ -25,7 +25,6 @@ struct JournalCommandTests {
                 "device", "pair", "--device", "cuff-9", "--patient", "p-1", "--from", "2026-01-01T00:00:00Z",
                 "--journal", arg,
             ]).status == 0)
-        let store = try SQLiteJournal(path: path)
         let t = Timestamp(year: 2026, month: 11, day: 20, hour: 8)
         let rows = [
             JournalReading(

@@ -3,6 +3,7 @@ import HelsebroAPI
 import HelsebroCore
 import HelsebroIngest
 import HelsebroJournal
+import HelsebroTestSupport
 import Testing
 
 /// The HTTP API of a running `helsebro serve` on loopback, with a real broker and journal, called with curl.
@@ -462,40 +463,3 @@ struct APIIntegrationTests {
         #expect(try runStatus(python, [repositoryRoot + "/Tools/fhir-validate.py", broken]).status == 1)
     }
 }
-
-func helsebroExecutable() -> String {
-    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
-        "helsebro"
-    ).path
-    return FileManager.default.isExecutableFile(atPath: beside) ? beside : repositoryRoot + "/.build/debug/helsebro"
-}
-
-/// Runs a program; its standard output and error together, and its exit status.
-func runStatus(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: executable)
-    p.arguments = arguments
-    let pipe = Pipe()
-    p.standardOutput = pipe
-    p.standardError = pipe
-    try p.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-}
-
-func run(_ executable: String, _ arguments: [String]) throws -> String { try runStatus(executable, arguments).output }
-
-/// Runs SQL on a journal file with Python's sqlite3 (an outsider with the file, not Helsebro).
-func sqlite(_ path: String, _ sql: String) throws {
-    let r = try runStatus(
-        "/usr/bin/env",
-        [
-            "python3", "-c",
-            "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", path,
-            sql,
-        ])
-    if r.status != 0 { throw SQLFailure(message: r.output) }
-}
-
-struct SQLFailure: Error { var message: String }

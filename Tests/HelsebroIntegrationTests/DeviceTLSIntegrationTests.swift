@@ -1,6 +1,7 @@
 import Foundation
 import HelsebroCore
 import HelsebroJournal
+import HelsebroTestSupport
 import Testing
 
 /// Device identity by mutual TLS: a real mosquitto with the listener and ACL of `Tools/device-pki.sh`, devices

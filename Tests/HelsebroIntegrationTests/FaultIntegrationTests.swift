@@ -2,6 +2,7 @@ import Foundation
 import HelsebroCore
 import HelsebroJournal
 import HelsebroMQTT
+import HelsebroTestSupport
 import Testing
 
 /// Journal faults and shutdown, with `helsebro serve`, a real mosquitto broker and a real SQLite journal: the service

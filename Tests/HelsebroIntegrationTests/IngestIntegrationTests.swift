@@ -2,6 +2,7 @@ import Foundation
 import HelsebroCore
 import HelsebroJournal
 import HelsebroMQTT
+import HelsebroTestSupport
 import Testing
 
 /// `helsebro serve` against a real mosquitto broker and a real SQLite journal, both in a temporary folder.

@@ -1,5 +1,6 @@
 import Foundation
 import HelsebroMQTT
+import HelsebroTestSupport
 import Testing
 
 /// The publisher's failure paths. `serve` creates its alert publisher while ingesting, so a broker that is down or

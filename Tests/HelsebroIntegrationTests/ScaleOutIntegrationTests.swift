@@ -2,6 +2,7 @@ import Foundation
 import HelsebroCore
 import HelsebroJournal
 import HelsebroMQTT
+import HelsebroTestSupport
 import Testing
 
 /// Several instances on one shared subscription and one PostgreSQL journal (`HELSEBRO_TEST_JOURNAL=postgres`, the

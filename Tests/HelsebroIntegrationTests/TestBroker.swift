@@ -2,43 +2,8 @@ import Foundation
 import HelsebroCore
 import HelsebroJournal
 import HelsebroMQTT
+import HelsebroTestSupport
 import Testing
-
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().path
-
-/// A free TCP port on loopback (bound to port 0, read back, released).
-func freePort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    addr.sin_port = 0
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    withUnsafeMutablePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            _ = bind(fd, $0, len)
-            _ = getsockname(fd, $0, &len)
-        }
-    }
-    return Int(UInt16(bigEndian: addr.sin_port))
-}
-
-/// Waits until `condition` holds, polling; fails after `seconds`.
-func waitUntil(_ seconds: Double = 30, _ what: String, _ condition: () throws -> Bool) throws {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if try condition() { return }
-        usleep(20_000)
-    }
-    throw TestFailure("timed out after \(seconds) s waiting for \(what)")
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ d: String) { description = d }
-}
 
 /// A real mosquitto broker on loopback, in its own temporary folder, configured from `Tools/mosquitto.conf.template`.
 final class TestBroker {

@@ -1,16 +1,15 @@
 import Foundation
 import HelsebroJournal
 import HelsebroPostgres
-import Testing
 
 /// Which journal the integration tests run on: SQLite (default), or PostgreSQL with `HELSEBRO_TEST_JOURNAL=postgres`
 /// (`Tools/test.sh` runs this suite both ways).
-enum TestJournal {
-    static let isPostgres = ProcessInfo.processInfo.environment["HELSEBRO_TEST_JOURNAL"] == "postgres"
+public enum TestJournal {
+    public static let isPostgres = ProcessInfo.processInfo.environment["HELSEBRO_TEST_JOURNAL"] == "postgres"
 
     /// A new, empty journal: a file in `directory`, or a new database on the test server. Returns its `--journal`
     /// location and the journal.
-    static func make(_ directory: String) throws -> (String, SQLJournal) {
+    public static func make(_ directory: String) throws -> (String, SQLJournal) {
         if isPostgres {
             let url = try TestPostgres.shared().newDatabase()
             return (url, SQLJournal(database: try PostgresDatabase(url: url)))
@@ -19,10 +18,17 @@ enum TestJournal {
         return ("sqlite:" + path, try SQLJournal(path: path))
     }
 
+    /// Opens the journal at a location `make` returned.
+    public static func open(_ location: String) throws -> SQLJournal {
+        location.hasPrefix("sqlite:")
+            ? try SQLJournal(path: String(location.dropFirst("sqlite:".count)))
+            : SQLJournal(database: try PostgresDatabase(url: location))
+    }
+
     /// Runs SQL on the journal at `location` (`sqlite:` or `postgres://`): the statements for its kind.
-    static func runSQL(_ location: String, sqlite: String, postgres: String) throws {
+    public static func runSQL(_ location: String, sqlite: String, postgres: String) throws {
         if location.hasPrefix("sqlite:") {
-            try HelsebroIntegrationTests.sqlite(String(location.dropFirst(7)), sqlite)
+            try HelsebroTestSupport.sqlite(String(location.dropFirst(7)), sqlite)
         } else {
             try TestPostgres.shared().psql(location, postgres)
         }
@@ -32,7 +38,7 @@ enum TestJournal {
 /// A PostgreSQL server for the tests (Debian's `postgresql`, installed by `Tools/setup.sh`): initdb into a temporary
 /// folder, on loopback and a free port, trust authentication; started once per test process on first use, with a
 /// new database per journal, and stopped when the process exits.
-final class TestPostgres: @unchecked Sendable {
+public final class TestPostgres: @unchecked Sendable {
     let directory: String
     let port: Int
     let bin: String
@@ -43,7 +49,7 @@ final class TestPostgres: @unchecked Sendable {
     nonisolated(unsafe) static var instance: Result<TestPostgres, any Error>?
     static let instanceLock = NSLock()
 
-    static func shared() throws -> TestPostgres {
+    public static func shared() throws -> TestPostgres {
         instanceLock.lock()
         defer { instanceLock.unlock() }
         if instance == nil {
@@ -115,7 +121,7 @@ final class TestPostgres: @unchecked Sendable {
     }
 
     /// A new empty database; its URL.
-    func newDatabase() throws -> String {
+    public func newDatabase() throws -> String {
         lock.lock()
         databases += 1
         let name = "journal_\(getpid())_\(databases)"
@@ -124,7 +130,7 @@ final class TestPostgres: @unchecked Sendable {
         return "postgres://helsebro@127.0.0.1:\(port)/\(name)"
     }
 
-    func psql(_ url: String, _ sql: String) throws {
+    public func psql(_ url: String, _ sql: String) throws {
         let r = try runStatus(bin + "/psql", ["-v", "ON_ERROR_STOP=1", "-q", "-d", url, "-c", sql])
         guard r.status == 0 else { throw TestFailure("psql failed: \(r.output)") }
     }
