@@ -4,7 +4,7 @@
 # (`--group bench`), all journalling into one local PostgreSQL (Debian's postgresql: initdb into a temporary folder, a
 # free port, fsync and synchronous_commit on, as in production). Each run has a fresh broker and database; the rate
 # is N / (time from the publisher's start to the last message's receive time in the journal). Prints every run and
-# the medians.
+# the medians, and how long after the last message the group's decision support had evaluated everything.
 # Usage: Tools/scale-out.sh [N] [RUNS]      (defaults 20000 and 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,12 +61,16 @@ for instances in 1 2; do
             sleep 0.5
         done
         t1=$(psql -d "$db" -c "SELECT MAX(received_us) / 1e6 FROM message")
+        # Decision support (one instance of the group evaluates the queue): how long after the last message it is done.
+        while [[ "$(psql -d "$db" -c "SELECT COUNT(*) FROM evaluation_queue")" -gt 0 ]]; do sleep 0.1; done
+        lag=$(python3 -c "import time; print('%.1f' % (time.time() - $t1))")
+        alerts=$(psql -d "$db" -c "SELECT COUNT(*) FROM alert_event")
         readings=$(psql -d "$db" -c "SELECT COUNT(*) FROM reading")
         t0=$(awk '/^publishing from/ {print $3}' "$dir/pub.out" | grep . || echo "$t0")
         rate=$(python3 -c "print('%.0f' % ($n / ($t1 - $t0)))")
         rps=$(python3 -c "print('%.0f' % ($readings / ($t1 - $t0)))")
         rates+=("$rate")
-        echo "instances=$instances run $r: $rate messages/s, $rps readings/s ($readings readings)"
+        echo "instances=$instances run $r: $rate messages/s, $rps readings/s ($readings readings); decision support done ${lag}s after the last message ($alerts alert transitions)"
         kill "${serves[@]}" "$broker_pid" 2>/dev/null || true
         wait "${serves[@]}" 2>/dev/null || true
     done
