@@ -29,6 +29,8 @@ final class SharedDecisionSupport: @unchecked Sendable {
     /// How long the holder waits when the queue is empty; the others wait a second between tries.
     static let pollMilliseconds: UInt32 = 20
     static let batch = 1000
+    /// How far behind receipt the queue is taken: longer than an ingest batch takes to commit.
+    static let holdBackMilliseconds: Int64 = 500
 
     init(
         store: any JournalStore, configuration: MQTTConfiguration, logger: Logger,
@@ -69,7 +71,16 @@ final class SharedDecisionSupport: @unchecked Sendable {
                 logger.notice("this instance evaluates decision support for the group")
             }
             guard let pipeline else { return }
-            let pending = try store.pendingEvaluations(limit: Self.batch)
+            // Messages of one device may reach two instances and commit in either order: the queue is taken
+            // `holdBackMilliseconds` behind receipt, so that what was received together has committed, and each
+            // batch is evaluated in the order of the readings' own times, as one instance sees a device's stream.
+            let before = Timestamp(microseconds: Timestamp.now.microseconds - Self.holdBackMilliseconds * 1000)
+            func order(_ p: PendingEvaluation) -> (Int64, Int64) {
+                (p.readings.first?.reading.time.microseconds ?? 0, p.seq)
+            }
+            let pending = try store.pendingEvaluations(limit: Self.batch, receivedBefore: before).sorted {
+                order($0) < order($1)
+            }
             if !pending.isEmpty {
                 let events = try pipeline.evaluate(pending, now: Timestamp.now)
                 let seqs = pending.map(\.seq)

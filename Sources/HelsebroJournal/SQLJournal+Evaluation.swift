@@ -5,12 +5,15 @@ extension SQLJournal {
         ("message", .text), ("device", .text), ("received_us", .integer),
     ]
 
-    public func pendingEvaluations(limit: Int) throws(JournalError) -> [PendingEvaluation] {
+    public func pendingEvaluations(limit: Int, receivedBefore: Timestamp?) throws(JournalError) -> [PendingEvaluation] {
         try run("reading the decision-support queue") {
             try database.read { db in
                 let queued = try db.fetchAll(
-                    sql: "SELECT seq, message, device, received_us FROM evaluation_queue ORDER BY seq LIMIT ?",
-                    arguments: [limit])
+                    sql: """
+                        SELECT seq, message, device, received_us FROM evaluation_queue WHERE received_us <= ?
+                        ORDER BY seq LIMIT ?
+                        """,
+                    arguments: [receivedBefore?.microseconds ?? Int64.max, limit])
                 guard !queued.isEmpty else { return [] }
                 let messages: [String] = queued.map { $0["message"] }
                 var readings: [String: [StoredReading]] = [:]

@@ -85,18 +85,13 @@ public final class PostgresDatabase: SQLDatabase {
         }
         let connection = try reused ?? connect()
         let session = PostgresSession(connection: connection, database: self)
-        do {
-            let result = try body(session)
-            release(connection)
-            return result
-        } catch {
-            release(connection)
-            throw error
-        }
+        defer { release(connection, broken: session.broken) }
+        return try body(session)
     }
 
-    func release(_ connection: PostgresConnection) {
-        guard !connection.isClosed else { return }
+    func release(_ connection: PostgresConnection, broken: Bool = false) {
+        if broken { connection.close().whenComplete { _ in withExtendedLifetime(connection) {} } }
+        guard !connection.isClosed, !broken else { return }
         let kept = idle.withLock { idle in
             guard idle.count < Self.keepIdle else { return false }
             idle.append(connection)
@@ -123,6 +118,12 @@ public final class PostgresDatabase: SQLDatabase {
         leadership.withLock { $0 = (nil, false) }
         if held { return false }
         let c = try connect()
+        // The server must notice a holder whose machine died without closing the connection (a killed process
+        // closes it; a lost machine or network does not): TCP keepalive probes end the session, and release the
+        // lock, about 25 seconds after the peer went silent instead of the system's two hours.
+        _ = try c.query("SET tcp_keepalives_idle = 10", logger: logger).wait()
+        _ = try c.query("SET tcp_keepalives_interval = 5", logger: logger).wait()
+        _ = try c.query("SET tcp_keepalives_count = 3", logger: logger).wait()
         leadership.withLock { $0 = (c, false) }
         return try holdLeadership(key)
     }
@@ -139,7 +140,8 @@ public final class PostgresDatabase: SQLDatabase {
                 try session.simple("COMMIT")
                 return result
             } catch {
-                try? session.simple("ROLLBACK")
+                // A connection left inside a failed transaction would fail its next user: closed instead.
+                do { try session.simple("ROLLBACK") } catch { session.broken = true }
                 throw error
             }
         }
@@ -227,6 +229,8 @@ public final class PostgresDatabase: SQLDatabase {
 final class PostgresSession: SQLSession {
     let connection: PostgresConnection
     let database: PostgresDatabase
+    /// Set when the connection must not be reused.
+    var broken = false
 
     init(connection: PostgresConnection, database: PostgresDatabase) {
         self.connection = connection
