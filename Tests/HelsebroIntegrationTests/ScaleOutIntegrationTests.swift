@@ -133,7 +133,8 @@ struct ScaleOutIntegrationTests {
         // Back in range: two readings resolve it.
         try send("cuff-1", 121, count: 10)
         try waitUntil(60, "222 messages, all evaluated") {
-            try journal.statistics().messages == 222 && journal.pendingEvaluations(limit: 1, receivedBefore: nil).isEmpty
+            try journal.statistics().messages == 222
+                && journal.pendingEvaluations(limit: 1, receivedBefore: nil).isEmpty
         }
         let events = try journal.alertEvents(afterID: 0, patient: nil, limit: 100).map(\.event)
         #expect(events.map(\.transition) == ["raised", "resolved"], "\(events.map { ($0.patient, $0.transition) })")
