@@ -5,7 +5,10 @@
 # free port, fsync and synchronous_commit on, as in production). Each run has a fresh broker and database; the rate
 # is N / (time from the publisher's start to the last message's receive time in the journal). Prints every run and
 # the medians, and how long after the last message the group's decision support had evaluated everything.
-# Usage: Tools/scale-out.sh [N] [RUNS]      (defaults 20000 and 3)
+# RATE=messages/s publishes at that rate instead of as fast as it can (alerts then compare 1 and 2 instances:
+# at a rate the instances keep up with, the group's decision support sees each device's stream in order).
+# SHOW_ALERTS=1 prints the alert transitions by kind after each run.
+# Usage: [RATE=R] [SHOW_ALERTS=1] Tools/scale-out.sh [N] [RUNS]      (defaults 20000 and 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-20000}
@@ -53,8 +56,10 @@ for instances in 1 2; do
             for _ in $(seq 200); do grep -q subscribed "$dir/serve-$i.log" 2>/dev/null && break; sleep 0.05; done
         done
         t0=$(now)
-        "$bin/helsebro-sim" --broker "mqtt://127.0.0.1:$port" --patients 50 --rate 10000000 --faults 0.01 \
-            --pregenerate --quiet --count "$n" > "$dir/pub.out" &
+        pace=(--rate 10000000 --pregenerate)
+        [[ -n "${RATE:-}" ]] && pace=(--rate "$RATE")
+        "$bin/helsebro-sim" --broker "mqtt://127.0.0.1:$port" --patients 50 "${pace[@]}" --faults 0.01 --quiet \
+            --count "$n" > "$dir/pub.out" &
         while :; do
             got=$(psql -d "$db" -c "SELECT COUNT(*) + COALESCE((SELECT value FROM counter WHERE name = 'duplicates'), 0) FROM message")
             [[ "$got" -ge "$n" ]] && break
@@ -65,6 +70,7 @@ for instances in 1 2; do
         while [[ "$(psql -d "$db" -c "SELECT COUNT(*) FROM evaluation_queue")" -gt 0 ]]; do sleep 0.1; done
         lag=$(python3 -c "import time; print('%.1f' % (time.time() - $t1))")
         alerts=$(psql -d "$db" -c "SELECT COUNT(*) FROM alert_event")
+        [[ -n "${SHOW_ALERTS:-}" ]] && psql -d "$db" -F ' ' -c "SELECT kind, transition, COUNT(*) FROM alert_event GROUP BY 1, 2 ORDER BY 1, 2" | tr '\n' ';' && echo
         readings=$(psql -d "$db" -c "SELECT COUNT(*) FROM reading")
         t0=$(awk '/^publishing from/ {print $3}' "$dir/pub.out" | grep . || echo "$t0")
         rate=$(python3 -c "print('%.0f' % ($n / ($t1 - $t0)))")

@@ -292,6 +292,7 @@ public final class IngestPipeline {
             partialQuarantine: partial.map { .init(code: $0.category, reason: $0.description(plan: plan)) })
         if deferAlerts {
             outcome.evaluateLater = true
+            outcome.arrived = m.arrived
         } else {
             let inputs = zip(readings, rows).map { (row: $1, metric: Int($0.metric), status: $0.status) }
             evaluateAlerts(inputs, plan: plan, device: device.id, received: now, into: &outcome.alerts)

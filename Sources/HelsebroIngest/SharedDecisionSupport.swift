@@ -72,15 +72,10 @@ final class SharedDecisionSupport: @unchecked Sendable {
             }
             guard let pipeline else { return }
             // Messages of one device may reach two instances and commit in either order: the queue is taken
-            // `holdBackMilliseconds` behind receipt, so that what was received together has committed, and each
-            // batch is evaluated in the order of the readings' own times, as one instance sees a device's stream.
+            // `holdBackMilliseconds` behind arrival, so that what arrived by then has committed, in the order the
+            // instances took the messages from the broker, as one instance would see the stream.
             let before = Timestamp(microseconds: Timestamp.now.microseconds - Self.holdBackMilliseconds * 1000)
-            func order(_ p: PendingEvaluation) -> (Int64, Int64) {
-                (p.readings.first?.reading.time.microseconds ?? 0, p.seq)
-            }
-            let pending = try store.pendingEvaluations(limit: Self.batch, receivedBefore: before).sorted {
-                order($0) < order($1)
-            }
+            let pending = try store.pendingEvaluations(limit: Self.batch, arrivedBefore: before)
             if !pending.isEmpty {
                 let events = try pipeline.evaluate(pending, now: Timestamp.now)
                 let seqs = pending.map(\.seq)

@@ -80,6 +80,9 @@ public struct MessageOutcome: Sendable {
     /// Decision support for this message runs in the one instance that evaluates for a shared group: the message
     /// is queued for it in the same transaction as its readings (`pendingEvaluations`).
     public var evaluateLater = false
+    /// When the message arrived from the broker (microseconds since 1970; 0 when not known): the order in which
+    /// decision support takes the queue.
+    public var arrived: Int64 = 0
 
     public struct QuarantinedPart: Sendable, Equatable {
         public var code: String

@@ -114,9 +114,9 @@ public protocol JournalStore: Sendable {
 
     // MARK: Decision support for a shared group (several instances, one journal)
 
-    /// Messages queued for decision support (`MessageOutcome.evaluateLater`), in queue order, with their readings;
-    /// only those received at or before `receivedBefore` when given.
-    func pendingEvaluations(limit: Int, receivedBefore: Timestamp?) throws(JournalError) -> [PendingEvaluation]
+    /// Messages queued for decision support (`MessageOutcome.evaluateLater`) in order of arrival from the broker,
+    /// with their readings; only those that arrived at or before `arrivedBefore` when given.
+    func pendingEvaluations(limit: Int, arrivedBefore: Timestamp?) throws(JournalError) -> [PendingEvaluation]
     /// Records the transitions the queued messages `seqs` caused (each with its message) and takes them off the
     /// queue, in one transaction. Throws `.conflict`, recording nothing, when any of them is no longer queued (another
     /// instance evaluated it).

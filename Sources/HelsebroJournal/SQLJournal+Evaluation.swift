@@ -2,18 +2,18 @@ import HelsebroCore
 
 extension SQLJournal {
     static let evaluationColumns: [(name: String, kind: SQLKind)] = [
-        ("message", .text), ("device", .text), ("received_us", .integer),
+        ("message", .text), ("device", .text), ("received_us", .integer), ("arrived_us", .integer),
     ]
 
-    public func pendingEvaluations(limit: Int, receivedBefore: Timestamp?) throws(JournalError) -> [PendingEvaluation] {
+    public func pendingEvaluations(limit: Int, arrivedBefore: Timestamp?) throws(JournalError) -> [PendingEvaluation] {
         try run("reading the decision-support queue") {
             try database.read { db in
                 let queued = try db.fetchAll(
                     sql: """
-                        SELECT seq, message, device, received_us FROM evaluation_queue WHERE received_us <= ?
-                        ORDER BY seq LIMIT ?
+                        SELECT seq, message, device, received_us FROM evaluation_queue WHERE arrived_us <= ?
+                        ORDER BY arrived_us, seq LIMIT ?
                         """,
-                    arguments: [receivedBefore?.microseconds ?? Int64.max, limit])
+                    arguments: [arrivedBefore?.microseconds ?? Int64.max, limit])
                 guard !queued.isEmpty else { return [] }
                 let messages: [String] = queued.map { $0["message"] }
                 var readings: [String: [StoredReading]] = [:]

@@ -219,7 +219,9 @@ extension SQLiteDatabase {
                         seq INTEGER PRIMARY KEY,
                         message TEXT NOT NULL REFERENCES message(identity),
                         device TEXT NOT NULL,
-                        received_us INTEGER NOT NULL);
+                        received_us INTEGER NOT NULL,
+                        arrived_us INTEGER NOT NULL);
+                    CREATE INDEX evaluation_queue_arrived ON evaluation_queue(arrived_us, seq);
                     """)
         }
         return migrator

@@ -259,7 +259,8 @@ public final class SQLJournal: JournalStore {
                         }
                         result.readings += rows.count
                         if outcome.evaluateLater, let device = outcome.device {
-                            queued.append([identity, .text(device), received])
+                            let arrived = outcome.arrived > 0 ? outcome.arrived : outcome.received.microseconds
+                            queued.append([identity, .text(device), received, .integer(arrived)])
                         }
                         for e in outcome.alerts { alerts.append((e, outcome.identity)) }
                         for part in outcome.partialQuarantine { quarantine(part.code, part.reason) }

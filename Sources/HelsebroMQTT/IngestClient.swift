@@ -366,6 +366,9 @@ public final class IngestClient: @unchecked Sendable {
         let topic = String(cString: message.topic)
         let payload = [UInt8](UnsafeRawBufferPointer(start: message.payload, count: Int(message.payloadlen)))
         var inbound = InboundMessage(topic: topic, payload: payload, qos: message.qos, retain: message.retain)
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        inbound.arrived = Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000
         var property = properties
         var skipFirst = false
         while property != nil {

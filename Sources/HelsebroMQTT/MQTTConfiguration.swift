@@ -84,6 +84,9 @@ public struct InboundMessage: Sendable {
     public var sequence: UInt64?
     /// MQTT 5 user property `ts`: gateway receive time, RFC 3339.
     public var gatewayTime: String?
+    /// When this process took it from the broker: microseconds since 1970 (0 when not known). With a shared
+    /// subscription, the order of arrival over all instances is the closest there is to the order of publishing.
+    public var arrived: Int64 = 0
 
     public init(
         topic: String, payload: [UInt8], qos: Int32 = 1, retain: Bool = false, sequence: UInt64? = nil,

@@ -134,7 +134,7 @@ struct ScaleOutIntegrationTests {
         try send("cuff-1", 121, count: 10)
         try waitUntil(60, "222 messages, all evaluated") {
             try journal.statistics().messages == 222
-                && journal.pendingEvaluations(limit: 1, receivedBefore: nil).isEmpty
+                && journal.pendingEvaluations(limit: 1, arrivedBefore: nil).isEmpty
         }
         let events = try journal.alertEvents(afterID: 0, patient: nil, limit: 100).map(\.event)
         #expect(events.map(\.transition) == ["raised", "resolved"], "\(events.map { ($0.patient, $0.transition) })")
