@@ -43,7 +43,7 @@ struct FaultIntegrationTests {
 
     @Test(
         "a locked journal: no messages taken, the log and stats say why, ingest resumes by itself, nothing lost",
-        .disabled(if: TestJournal.isPostgres, "SQLite's file lock; PostgreSQL's own faults are in the scale-out test"))
+        .disabled(if: TestJournal.isPostgres, "SQLite's file lock; PostgreSQL's own is the test below"))
     func lockedJournal() throws {
         let broker = try TestBroker()
         let (path, journal) = try makeJournal(broker.directory, devices: Self.devices)
@@ -89,6 +89,34 @@ struct FaultIntegrationTests {
         try Self.expectExactlyOnce(journal, 200)
         #expect(Self.logText(serve).contains("the journal can be written again"))
         #expect(try Self.stats(path).contains("ingest: running"))
+    }
+
+    @Test(
+        "PostgreSQL unreachable: no messages taken, ingest resumes when it is back, nothing lost",
+        .enabled(if: TestJournal.isPostgres, "PostgreSQL's own fault; the SQLite one is the locked journal above"))
+    func journalUnreachable() throws {
+        let broker = try TestBroker()
+        let (location, journal) = try makeJournal(broker.directory, devices: Self.devices)
+        let serve = try ServeProcess(broker: broker, journal: location, maxBatch: 50)
+        defer { serve.stop() }
+        try serve.waitUntilSubscribed()
+        try Self.publish(broker.port, first: 0, count: 300)
+        try waitUntil(60, "the first 300 messages") { try journal.statistics().messages == 300 }
+        // The server refuses the journal's database and ends every connection to it, as a failover would.
+        let database = String(location.split(separator: "/").last!)
+        let admin = location.replacingOccurrences(of: "/" + database, with: "/postgres")
+        let server = try TestPostgres.shared()
+        try server.psql(admin, "ALTER DATABASE \(database) ALLOW_CONNECTIONS false")
+        try server.psql(
+            admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(database)'")
+        try Self.publish(broker.port, first: 300, count: 500)
+        try waitUntil(60, "the service to say it stopped taking messages") {
+            Self.logText(serve).contains("the journal cannot be written: stopped taking messages from the broker")
+        }
+        try server.psql(admin, "ALTER DATABASE \(database) ALLOW_CONNECTIONS true")
+        try waitUntil(90, "all 800 messages once PostgreSQL is back") { try journal.statistics().messages == 800 }
+        try Self.expectExactlyOnce(journal, 800)
+        #expect(Self.logText(serve).contains("the journal can be written again"))
     }
 
     static var canMountTmpfs: Bool {

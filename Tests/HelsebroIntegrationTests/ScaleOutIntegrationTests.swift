@@ -73,10 +73,6 @@ struct ScaleOutIntegrationTests {
         #expect(a > 0 && b > 0, "restarted first: \(a), second: \(b)")
     }
 
-    static func logText(_ serve: ServeProcess) -> String {
-        FileManager.default.contents(atPath: serve.log).map { String(decoding: $0, as: UTF8.self) } ?? ""
-    }
-
     static let holding = "this instance evaluates decision support for the group"
 
     @Test(
@@ -94,11 +90,11 @@ struct ScaleOutIntegrationTests {
         defer { for s in instances { s.stop() } }
         for s in instances { try s.waitUntilSubscribed() }
         try waitUntil(30, "one instance to hold decision support") {
-            instances.contains { Self.logText($0).contains(Self.holding) }
+            instances.contains { FaultIntegrationTests.logText($0).contains(Self.holding) }
         }
-        let holder = try #require(instances.firstIndex { Self.logText($0).contains(Self.holding) })
+        let holder = try #require(instances.firstIndex { FaultIntegrationTests.logText($0).contains(Self.holding) })
         let other = 1 - holder
-        #expect(!Self.logText(instances[other]).contains(Self.holding))
+        #expect(!FaultIntegrationTests.logText(instances[other]).contains(Self.holding))
         let listener = try AlertListener(broker: broker, count: 2)
         defer { listener.stop() }
         let pub = try broker.publisher()
@@ -126,7 +122,7 @@ struct ScaleOutIntegrationTests {
         try send("cuff-1", 232, count: 6)
         try send("cuff-2", 118, count: 6)
         try waitUntil(30, "the other instance to take decision support over") {
-            Self.logText(instances[other]).contains(Self.holding)
+            FaultIntegrationTests.logText(instances[other]).contains(Self.holding)
         }
         instances[holder] = try serve(holder + 1)
         try waitUntil(60, "212 messages") { try journal.statistics().messages == 212 }
@@ -145,33 +141,5 @@ struct ScaleOutIntegrationTests {
         // Published once each, by whichever instance held decision support.
         let published = listener.waitForAll()
         #expect(published.compactMap { $0.json?["transition"] as? String } == ["raised", "resolved"])
-    }
-
-    @Test(
-        "PostgreSQL unreachable: no messages taken, ingest resumes when it is back, nothing lost",
-        .enabled(if: TestJournal.isPostgres, "runs in the PostgreSQL pass"))
-    func journalUnreachable() throws {
-        let broker = try TestBroker()
-        let (location, journal) = try makeJournal(broker.directory, devices: Self.devices)
-        let serve = try ServeProcess(broker: broker, journal: location, maxBatch: 50)
-        defer { serve.stop() }
-        try serve.waitUntilSubscribed()
-        try FaultIntegrationTests.publish(broker.port, first: 0, count: 300)
-        try waitUntil(60, "the first 300 messages") { try journal.statistics().messages == 300 }
-        // The server refuses the journal's database and ends every connection to it, as a failover would.
-        let database = String(location.split(separator: "/").last!)
-        let admin = location.replacingOccurrences(of: "/" + database, with: "/postgres")
-        let server = try TestPostgres.shared()
-        try server.psql(admin, "ALTER DATABASE \(database) ALLOW_CONNECTIONS false")
-        try server.psql(
-            admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(database)'")
-        try FaultIntegrationTests.publish(broker.port, first: 300, count: 500)
-        try waitUntil(60, "the service to say it stopped taking messages") {
-            Self.logText(serve).contains("the journal cannot be written: stopped taking messages from the broker")
-        }
-        try server.psql(admin, "ALTER DATABASE \(database) ALLOW_CONNECTIONS true")
-        try waitUntil(90, "all 800 messages once PostgreSQL is back") { try journal.statistics().messages == 800 }
-        try FaultIntegrationTests.expectExactlyOnce(journal, 800)
-        #expect(Self.logText(serve).contains("the journal can be written again"))
     }
 }
