@@ -29,7 +29,7 @@ final class SharedDecisionSupport: @unchecked Sendable {
     /// How long the holder waits when the queue is empty; the others wait a second between tries.
     static let pollMilliseconds: UInt32 = 20
     static let batch = 1000
-    /// How far behind receipt the queue is taken: longer than an ingest batch takes to commit.
+    /// How far behind arrival the queue is taken: longer than an ingest batch takes to commit.
     static let holdBackMilliseconds: Int64 = 500
 
     init(
