@@ -40,13 +40,19 @@ struct JournalOptions: ParsableArguments {
             ?? "sqlite:./helsebro.sqlite"
     }
 
-    /// The bearer-token key file: option, env HELSEBRO_TOKEN_KEY, config `token-key`, else beside the journal.
+    /// The bearer-token key file: option, env HELSEBRO_TOKEN_KEY, config `token-key`, else beside a SQLite journal.
+    /// A PostgreSQL journal has no folder to put a secret beside: the key file must be named (every instance the
+    /// same), rather than one being made wherever the command happens to run.
     func tokenKeyFile(_ option: String?) throws -> String {
         if let v = try setting(option, env: "HELSEBRO_TOKEN_KEY", key: "token-key") { return v }
         let journal = location
-        // With PostgreSQL, every instance must be given the same key file (`--token-key`); the default is here.
-        let path = journal.hasPrefix("sqlite:") ? String(journal.dropFirst(7)) : "./journal"
-        return URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("helsebro-token.key").path
+        guard journal.hasPrefix("sqlite:") else {
+            throw ValidationError(
+                "with a PostgreSQL journal, name the token key file with --token-key (or HELSEBRO_TOKEN_KEY), the same for every instance"
+            )
+        }
+        return URL(fileURLWithPath: String(journal.dropFirst(7))).deletingLastPathComponent()
+            .appendingPathComponent("helsebro-token.key").path
     }
 
     func open() throws -> SQLJournal {

@@ -314,9 +314,10 @@ struct FaultIntegrationTests {
                 ),
             ])
         let http = freePort()
+        let keyFile = broker.directory + "/helsebro-token.key"
         let serve = try ServeProcess(
             broker: broker, journal: path, environment: ["HELSEBRO_LOG_LEVEL": "debug"],
-            extraArguments: ["--http", "127.0.0.1:\(http)"])
+            extraArguments: ["--http", "127.0.0.1:\(http)", "--token-key", keyFile])
         try serve.waitUntilSubscribed()
         let pub = try broker.publisher()
         let t = now()
@@ -342,7 +343,10 @@ struct FaultIntegrationTests {
         // HTTP: a patient reads their own record, a stranger is refused; both are decisions about patient data.
         let token = try runStatus(
             helsebroExecutable(),
-            ["token", "issue", "--role", "patient", "--subject", personalNumber, "--journal", path]
+            [
+                "token", "issue", "--role", "patient", "--subject", personalNumber, "--journal", path, "--token-key",
+                keyFile,
+            ]
         ).output.trimmingCharacters(in: .whitespacesAndNewlines)
         for (bearer, resource) in [(token, "Patient/\(personalNumber)"), (token, "Observation?patient=patient-kari")] {
             _ = try runStatus(
