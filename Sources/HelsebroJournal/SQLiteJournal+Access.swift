@@ -179,6 +179,8 @@ extension SQLJournal {
     public func appendAccessLog(_ entry: AccessLogEntry) throws(JournalError) -> AccessLogEntry {
         try run("writing the access log") {
             try database.write { db in
+                // One appender at a time: each entry chains to the head the one before it wrote.
+                try db.lock("access_log")
                 let head = try db.fetchOne(sql: "SELECT id, hash FROM access_log_head WHERE one = 1")
                 var e = entry
                 e.id = (head?["id"] as Int64? ?? 0) + 1

@@ -90,6 +90,7 @@ extension SQLJournal {
     /// Records one transition: opens the alert on `raised`, otherwise moves the open one; fills in `e.id`.
     static func insertAlertEvent(_ db: any SQLSession, _ e: inout AlertEngine.Event, message: String?) throws {
         let k = e.key
+        try lockAlert(db, k)
         var id = try db.scalar(
             Int64.self,
             sql:
@@ -143,6 +144,11 @@ extension SQLJournal {
                 e.until?.microseconds, message,
             ])
         e.id = id
+    }
+
+    /// Serialises the writers of one alert (its key) until the transaction ends.
+    static func lockAlert(_ db: any SQLSession, _ k: AlertEngine.Key) throws {
+        try db.lock(["alert", k.patient, k.metric, k.kind, k.device].joined(separator: "\u{1F}"))
     }
 
     static func decimal(_ text: String?) -> DecimalValue? {
@@ -208,10 +214,16 @@ extension SQLJournal {
     ) throws(JournalError) -> AlertEngine.Event {
         try run(what) {
             try database.write { db in
-                guard let row = try db.fetchOne(sql: "SELECT * FROM alert WHERE id = ?", arguments: [id]) else {
-                    throw JournalError(.notFound, "alert \(id) does not exist: see 'helsebro alerts list'")
+                func current() throws -> SQLRow {
+                    guard let row = try db.fetchOne(sql: "SELECT * FROM alert WHERE id = ?", arguments: [id]) else {
+                        throw JournalError(.notFound, "alert \(id) does not exist: see 'helsebro alerts list'")
+                    }
+                    return row
                 }
-                var e = try make(Self.alertRecord(row))
+                // Locked by its key, then read again: the state the action is checked against is the state it
+                // changes, whoever else (the service, another instance) moves the same alert.
+                try Self.lockAlert(db, Self.key(try current()))
+                var e = try make(Self.alertRecord(try current()))
                 try Self.insertAlertEvent(db, &e, message: nil)
                 return e
             }

@@ -142,4 +142,42 @@ struct ScaleOutIntegrationTests {
         let published = listener.waitForAll()
         #expect(published.compactMap { $0.json?["transition"] as? String } == ["raised", "resolved"])
     }
+
+    @Test(
+        "two instances writing the access log at once: one unbroken chain, no entry lost",
+        .enabled(if: TestJournal.isPostgres, "runs in the PostgreSQL pass"))
+    func concurrentJournalWriters() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("helsebro-cw-\(getpid())").path
+        let (location, first) = try TestJournal.make(directory)
+        let second = try TestJournal.open(location)  // another instance: its own connections
+        try first.addPatient(id: "p-1", name: nil)
+        let writers = 8
+        let each = 25
+        let failures = LockedBox<[String]>([])
+        var threads: [Thread] = []
+        let done = DispatchSemaphore(value: 0)
+        for w in 0..<writers {
+            let journal = w % 2 == 0 ? first : second
+            threads.append(
+                Thread {
+                    defer { done.signal() }
+                    for i in 0..<each {
+                        do {
+                            _ = try journal.appendAccessLog(
+                                AccessLogEntry(
+                                    time: now(), actor: "clinician-\(w)", role: "clinician", patient: "p-1",
+                                    action: "read \(i)", outcome: "allowed", basis: "care-relation"))
+                        } catch {
+                            failures.withLock { $0.append("\(error)") }
+                        }
+                    }
+                })
+        }
+        for t in threads { t.start() }
+        for _ in threads { done.wait() }
+        #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0.prefix(3) })")
+        let verification = try first.verifyAccessLog()
+        #expect(verification.entries == writers * each && verification.problem == nil)
+    }
+
 }
