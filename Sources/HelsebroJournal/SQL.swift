@@ -147,11 +147,10 @@ public protocol SQLSession {
     /// SQLite has one writer at a time already).
     func lock(_ key: String) throws
     /// Inserts many rows into `table` (`columns` in order, each row's values in that order); with
-    /// `ignoringConflicts`, rows whose key already exists are skipped. Returns, per row, whether it was inserted.
+    /// a key column, rows whose key already exists are skipped. Returns, per row, whether it was inserted.
     /// The ingest batch goes through here: a prepared statement per row in SQLite, one statement in PostgreSQL.
     func insertMany(
-        into table: String, columns: [(name: String, kind: SQLKind)], rows: [[SQLValue]], ignoringConflicts: Bool,
-        conflictKey: String?
+        into table: String, columns: [String], rows: [[SQLValue]], ignoringConflictsOn key: String?
     ) throws -> [Bool]
 }
 

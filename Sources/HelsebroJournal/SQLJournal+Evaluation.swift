@@ -1,8 +1,8 @@
 import HelsebroCore
 
 extension SQLJournal {
-    static let evaluationColumns: [(name: String, kind: SQLKind)] = [
-        ("message", .text), ("device", .text), ("received_us", .integer), ("arrived_us", .integer),
+    static let evaluationColumns: [String] = [
+        "message", "device", "received_us", "arrived_us",
     ]
 
     public func pendingEvaluations(limit: Int, arrivedBefore: Timestamp?) throws(JournalError) -> [PendingEvaluation] {

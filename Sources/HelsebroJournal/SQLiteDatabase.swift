@@ -78,13 +78,12 @@ struct GRDBSession: SQLSession {
     func lock(_ key: String) throws {}
 
     func insertMany(
-        into table: String, columns: [(name: String, kind: SQLKind)], rows: [[SQLValue]], ignoringConflicts: Bool,
-        conflictKey: String?
+        into table: String, columns: [String], rows: [[SQLValue]], ignoringConflictsOn key: String?
     ) throws -> [Bool] {
         let sql =
-            "INSERT INTO \(table) (\(columns.map(\.name).joined(separator: ", "))) VALUES ("
+            "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES ("
             + columns.map { _ in "?" }.joined(separator: ", ") + ")"
-            + (ignoringConflicts ? " ON CONFLICT DO NOTHING" : "")
+            + (key.map { " ON CONFLICT (\($0)) DO NOTHING" } ?? "")
         let binder = RowBinder(try db.cachedStatement(sql: sql), db)
         var inserted: [Bool] = []
         inserted.reserveCapacity(rows.count)

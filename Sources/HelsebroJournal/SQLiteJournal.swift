@@ -194,17 +194,17 @@ public final class SQLJournal: JournalStore {
         }
     }
 
-    static let messageColumns: [(name: String, kind: SQLKind)] = [
-        ("identity", .text), ("device", .text), ("received_us", .integer), ("quarantined", .integer),
+    static let messageColumns: [String] = [
+        "identity", "device", "received_us", "quarantined",
     ]
-    static let readingColumns: [(name: String, kind: SQLKind)] = [
-        ("patient", .text), ("device", .text), ("metric", .text), ("mantissa", .integer), ("exponent", .integer),
-        ("absent", .text), ("unit", .text), ("loinc", .text), ("mdc", .integer), ("time_us", .integer),
-        ("received_us", .integer), ("status", .text), ("message", .text), ("profile_version", .integer),
+    static let readingColumns: [String] = [
+        "patient", "device", "metric", "mantissa", "exponent",
+        "absent", "unit", "loinc", "mdc", "time_us",
+        "received_us", "status", "message", "profile_version",
     ]
-    static let quarantineColumns: [(name: String, kind: SQLKind)] = [
-        ("topic", .text), ("device", .text), ("code", .text), ("reason", .text), ("payload", .blob),
-        ("received_us", .integer), ("message", .text),
+    static let quarantineColumns: [String] = [
+        "topic", "device", "code", "reason", "payload",
+        "received_us", "message",
     ]
 
     public func write(_ batch: [MessageOutcome]) throws(JournalError) -> BatchResult {
@@ -225,8 +225,7 @@ public final class SQLJournal: JournalStore {
             try database.write { db in
                 var result = BatchResult()
                 let inserted = try db.insertMany(
-                    into: "message", columns: Self.messageColumns, rows: messages, ignoringConflicts: true,
-                    conflictKey: "identity")
+                    into: "message", columns: Self.messageColumns, rows: messages, ignoringConflictsOn: "identity")
                 var readings: [[SQLValue]] = []
                 var quarantined: [[SQLValue]] = []
                 var alerts: [(AlertEngine.Event, String)] = []
@@ -270,19 +269,18 @@ public final class SQLJournal: JournalStore {
                 }
                 if !readings.isEmpty {
                     _ = try db.insertMany(
-                        into: "reading", columns: Self.readingColumns, rows: readings, ignoringConflicts: false,
-                        conflictKey: nil)
+                        into: "reading", columns: Self.readingColumns, rows: readings, ignoringConflictsOn: nil)
                 }
                 if !quarantined.isEmpty {
                     _ = try db.insertMany(
                         into: "quarantine", columns: Self.quarantineColumns, rows: quarantined,
-                        ignoringConflicts: false, conflictKey: nil)
+                        ignoringConflictsOn: nil)
                     result.quarantined = quarantined.count
                 }
                 if !queued.isEmpty {
                     _ = try db.insertMany(
                         into: "evaluation_queue", columns: Self.evaluationColumns, rows: queued,
-                        ignoringConflicts: false, conflictKey: nil)
+                        ignoringConflictsOn: nil)
                 }
                 for (event, message) in alerts {
                     var e = event

@@ -315,19 +315,18 @@ final class PostgresSession: SQLSession {
     }
 
     func insertMany(
-        into table: String, columns: [(name: String, kind: SQLKind)], rows: [[SQLValue]], ignoringConflicts: Bool,
-        conflictKey: String?
+        into table: String, columns: [String], rows: [[SQLValue]], ignoringConflictsOn key: String?
     ) throws -> [Bool] {
         guard !rows.isEmpty else { return [] }
         // Multi-row VALUES, at most 60,000 parameters a statement (PostgreSQL takes 65,535).
         let perStatement = max(1, 60_000 / columns.count)
-        let keyIndex = conflictKey.flatMap { key in columns.firstIndex { $0.name == key } }
+        let keyIndex = key.flatMap { columns.firstIndex(of: $0) }
         var inserted: [Bool] = []
         inserted.reserveCapacity(rows.count)
         var start = 0
         while start < rows.count {
             let chunk = rows[start..<min(rows.count, start + perStatement)]
-            var sql = "INSERT INTO \(table) (\(columns.map(\.name).joined(separator: ", "))) VALUES "
+            var sql = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
             var n = 0
             for i in 0..<chunk.count {
                 if i > 0 { sql += ", " }
@@ -338,8 +337,8 @@ final class PostgresSession: SQLSession {
                 }
                 sql += ")"
             }
-            if ignoringConflicts, let keyIndex {
-                sql += " ON CONFLICT (\(columns[keyIndex].name)) DO NOTHING RETURNING \(columns[keyIndex].name)"
+            if let keyIndex {
+                sql += " ON CONFLICT (\(columns[keyIndex])) DO NOTHING RETURNING \(columns[keyIndex])"
                 var returned = Set(Self.rows(try query(numbered: sql, chunk.flatMap { $0 })).map { $0.values[0] })
                 for row in chunk { inserted.append(returned.remove(row[keyIndex]) != nil) }
             } else {
