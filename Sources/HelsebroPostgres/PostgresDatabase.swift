@@ -187,41 +187,35 @@ public final class PostgresDatabase: SQLDatabase {
         return out
     }
 
-    /// A connection or migration failure in words an operator can act on, without the statement's values.
+    /// A PostgreSQL failure in words an operator can act on, never the statement's values: the SQLSTATE, and the
+    /// server's text except for classes 22 and 23 (a value the column cannot hold, a constraint), whose text can
+    /// quote the values, which may be patient data; or why the server could not be reached.
     public static func describe(_ error: any Error) -> String {
         guard let p = error as? PSQLError else { return "\(error)" }
-        if p.code == .server, let state = p.serverInfo?[.sqlState] {
-            return "PostgreSQL \(state): \(p.serverInfo?[.message] ?? "error")"
+        guard p.code == .server, let state = p.serverInfo?[.sqlState] else {
+            // Not an answer from the server: the connection could not be made or was lost.
+            return "PostgreSQL cannot be reached (\(p.code)\(p.underlying.map { ": \($0)" } ?? ""))"
         }
-        return "\(p.code)\(p.underlying.map { ": \($0)" } ?? "")"
+        if state.hasPrefix("22") || state.hasPrefix("23") {
+            return "PostgreSQL \(state)\(p.serverInfo?[.constraintName].map { ", \($0)" } ?? "")"
+        }
+        return "PostgreSQL \(state): \(p.serverInfo?[.message] ?? "error")"
     }
 
     public func journalError(_ error: any Error, doing what: String, constraint: String) -> JournalError {
         if let e = error as? JournalError { return e }
-        let underlying = error
-        guard let p = error as? PSQLError else {
-            return JournalError(.storage, "\(what) failed in the journal", underlying: underlying)
-        }
-        guard p.code == .server, let state = p.serverInfo?[.sqlState] else {
-            // Not an answer from the server: the connection could not be made or was lost.
-            return JournalError(
-                .storage, "\(what) failed: PostgreSQL cannot be reached (\(p.code))", underlying: underlying)
-        }
-        // SQLSTATE classes: 23 a constraint, 22 a value the column cannot hold; the server's text is given only for
-        // the others (for 22 and 23 it can quote the values, which may be patient data).
-        let name = p.serverInfo?[.constraintName].map { ", \($0)" } ?? ""
+        let state = (error as? PSQLError).flatMap { $0.code == .server ? $0.serverInfo?[.sqlState] : nil } ?? ""
         if state.hasPrefix("23") {
             return JournalError(
-                .alreadyExists, "\(what) refused: \(constraint) (PostgreSQL \(state)\(name))", underlying: underlying)
+                .alreadyExists, "\(what) refused: \(constraint) (\(Self.describe(error)))", underlying: error)
         }
         if state.hasPrefix("22") {
             return JournalError(
-                .invalidArgument, "\(what) refused by the journal: a value PostgreSQL cannot hold (\(state))",
-                underlying: underlying)
+                .invalidArgument,
+                "\(what) refused by the journal: a value PostgreSQL cannot hold (\(Self.describe(error)))",
+                underlying: error)
         }
-        let text = p.serverInfo?[.message] ?? "error"
-        return JournalError(
-            .storage, "\(what) failed in the journal: PostgreSQL \(state): \(text)", underlying: underlying)
+        return JournalError(.storage, "\(what) failed in the journal: \(Self.describe(error))", underlying: error)
     }
 }
 
