@@ -58,24 +58,10 @@ struct JournalOptions: ParsableArguments {
     func open() throws -> SQLJournal {
         let journal = try setting(
             journal, env: "HELSEBRO_JOURNAL", key: "journal", default: "sqlite:./helsebro.sqlite")!
-        if journal.hasPrefix("postgres://") || journal.hasPrefix("postgresql://") {
-            do {
-                return SQLJournal(database: try PostgresDatabase(url: journal))
-            } catch let e as JournalError {
-                throw e
-            } catch {
-                // The URL's password stays out of the message.
-                throw JournalError(
-                    .cannotOpen, "cannot open the PostgreSQL journal: \(PostgresDatabase.describe(error))",
-                    underlying: error)
-            }
-        }
-        guard journal.hasPrefix("sqlite:") else {
+        guard let opened = try SQLJournal.open(location: journal) else {
             throw ValidationError("--journal must be sqlite:PATH or postgres://..., got '\(journal)'")
         }
-        let path = String(journal.dropFirst("sqlite:".count))
-        guard !path.isEmpty else { throw ValidationError("--journal sqlite: needs a file path") }
-        return try SQLiteJournal(path: path)
+        return opened
     }
 }
 

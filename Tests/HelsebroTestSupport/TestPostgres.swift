@@ -10,19 +10,16 @@ public enum TestJournal {
     /// A new, empty journal: a file in `directory`, or a new database on the test server. Returns its `--journal`
     /// location and the journal.
     public static func make(_ directory: String) throws -> (String, SQLJournal) {
-        if isPostgres {
-            let url = try TestPostgres.shared().newDatabase()
-            return (url, SQLJournal(database: try PostgresDatabase(url: url)))
-        }
-        let path = directory + "/journal.sqlite"
-        return ("sqlite:" + path, try SQLJournal(path: path))
+        let location = isPostgres ? try TestPostgres.shared().newDatabase() : "sqlite:" + directory + "/journal.sqlite"
+        return (location, try open(location))
     }
 
     /// Opens the journal at a location `make` returned.
     public static func open(_ location: String) throws -> SQLJournal {
-        location.hasPrefix("sqlite:")
-            ? try SQLJournal(path: String(location.dropFirst("sqlite:".count)))
-            : SQLJournal(database: try PostgresDatabase(url: location))
+        guard let journal = try SQLJournal.open(location: location) else {
+            throw TestFailure("not a journal: \(location)")
+        }
+        return journal
     }
 
     /// Runs SQL on the journal at `location` (`sqlite:` or `postgres://`): the statements for its kind.

@@ -228,12 +228,7 @@ struct Simulator: ParsableCommand {
 
     /// Registers and pairs every patient's devices in one transaction (100,000 devices take seconds, not hours).
     func registerDevices(_ journal: String) throws {
-        let store: SQLJournal
-        if journal.hasPrefix("postgres://") || journal.hasPrefix("postgresql://") {
-            store = SQLJournal(database: try PostgresDatabase(url: journal))
-        } else if journal.hasPrefix("sqlite:") {
-            store = try SQLJournal(path: String(journal.dropFirst(7)))
-        } else {
+        guard let store = try SQLJournal.open(location: journal) else {
             throw ValidationError("--register takes sqlite:PATH or postgres://...")
         }
         let known = Set(try store.devices().map(\.id))
