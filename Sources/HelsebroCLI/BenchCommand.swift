@@ -29,36 +29,36 @@ struct BenchCommand: ParsableCommand {
             guard passes >= 1 else { throw ValidationError("--repeat must be at least 1") }
         }
 
-        /// What the loop calls per payload: the number of readings, nil if rejected. A closure made once, so that
-        /// the plan it holds is not retained and released per payload (as binding an optional plan in the loop did:
-        /// 16 % of the decode + validate time).
-        func decoder(_ channel: Channel) throws -> (UnsafeRawBufferPointer, inout [Reading]) -> Int? {
-            let receiveTime = Timestamp.now
-            guard let profile else {
-                switch channel {
-                case .gatt(let c):
-                    return { payload, out in
-                        GattDecoder.decode(c, payload, options: GattOptions(), into: &out) == nil ? out.count : nil
+        /// Decodes every payload `passes` times through `decodeOne` (readings appended to `out`; returns how many
+        /// readings, nil if rejected).
+        /// The loop is generic so that each decoder is inlined into a loop of its own: no closure call, no plan
+        /// retained and released per payload (binding an optional plan in the loop once cost 16 % of the decode +
+        /// validate time). Readings accumulate as in one of the service's batches and are cleared every 32 payloads,
+        /// not after each (clearing per payload was 12 % of the decode-only time).
+        @inline(__always)
+        static func loop(
+            _ all: UnsafeRawBufferPointer, _ ranges: [Range<Int>], passes: Int,
+            _ decodeOne: (UnsafeRawBufferPointer, inout [Reading]) -> Int?
+        ) -> (decoded: Int, rejected: Int, readings: Int) {
+            var out: [Reading] = []
+            out.reserveCapacity(32 * 8)
+            var decoded = 0
+            var readings = 0
+            for _ in 0..<passes {
+                var sinceClear = 0
+                for r in ranges {
+                    if sinceClear == 32 {
+                        out.removeAll(keepingCapacity: true)
+                        sinceClear = 0
                     }
-                case .senmlJSON: return { payload, _ in try? SenMLPack.decodeJSON(payload).get().count }
-                default: return { payload, _ in try? SenMLPack.decodeCBOR(payload).get().count }
+                    sinceClear += 1
+                    if let n = decodeOne(UnsafeRawBufferPointer(rebasing: all[r]), &out) {
+                        decoded += 1
+                        readings += n
+                    }
                 }
             }
-            let plan: DecodePlan
-            do {
-                plan = try config.loadRegistry().plan(profile: profile, firmware: firmware)
-            } catch {
-                throw ValidationError(error.description)
-            }
-            guard let index = plan.channelIndex(channel) else {
-                throw ValidationError("profile '\(profile)' does not list \(channel.name)")
-            }
-            return { payload, out in
-                var ignored = 0
-                let rejection = plan.process(
-                    channelIndex: index, payload: payload, receiveTime: receiveTime, into: &out, ignored: &ignored)
-                return rejection == nil ? out.count : nil
-            }
+            return (decoded, ranges.count * passes - decoded, readings)
         }
 
         func run() throws {
@@ -66,28 +66,56 @@ struct BenchCommand: ParsableCommand {
             let data = try PayloadInput.file(frames)
             let ranges = try PayloadInput.frames(data)
             guard !ranges.isEmpty else { throw CLIError("\(frames) holds no payloads") }
-            let decodeOne = try decoder(channel)
-            var readings: [Reading] = []
-            readings.reserveCapacity(256)
-            var decoded = 0
-            var rejected = 0
-            var readingCount = 0
+            let receiveTime = Timestamp.now
+            var plan: DecodePlan?
+            var index = 0
+            if let profile {
+                do {
+                    plan = try config.loadRegistry().plan(profile: profile, firmware: firmware)
+                } catch {
+                    throw ValidationError(error.description)
+                }
+                guard let i = plan?.channelIndex(channel) else {
+                    throw ValidationError("profile '\(profile)' does not list \(channel.name)")
+                }
+                index = i
+            }
+            let passes = passes
             let clock = ContinuousClock()
+            var counts = (decoded: 0, rejected: 0, readings: 0)
             let elapsed = data.withUnsafeBytes { all in
                 clock.measure {
-                    for _ in 0..<passes {
-                        for r in ranges {
-                            readings.removeAll(keepingCapacity: true)
-                            if let n = decodeOne(UnsafeRawBufferPointer(rebasing: all[r]), &readings) {
-                                decoded += 1
-                                readingCount += n
-                            } else {
-                                rejected += 1
+                    switch (plan, channel) {
+                    case (let plan?, _):
+                        counts = Self.loop(all, ranges, passes: passes) { payload, out in
+                            var ignored = 0
+                            let before = out.count
+                            let rejection = plan.process(
+                                channelIndex: index, payload: payload, receiveTime: receiveTime, into: &out,
+                                ignored: &ignored)
+                            return rejection == nil ? out.count - before : nil
+                        }
+                    case (nil, .gatt(let c)):
+                        let options = GattOptions()
+                        counts = Self.loop(all, ranges, passes: passes) { payload, out in
+                            let before = out.count
+                            guard case .none = GattDecoder.decode(c, payload, options: options, into: &out) else {
+                                return nil
                             }
+                            return out.count - before
+                        }
+                    case (nil, .senmlJSON):
+                        counts = Self.loop(all, ranges, passes: passes) { payload, _ in
+                            try? SenMLPack.decodeJSON(payload).get().count
+                        }
+                    default:
+                        counts = Self.loop(all, ranges, passes: passes) { payload, _ in
+                            try? SenMLPack.decodeCBOR(payload).get().count
                         }
                     }
                 }
             }
+            let (decoded, rejected, readingCount) = counts
             let total = ranges.count * passes
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             let perSecond = Double(total) / seconds

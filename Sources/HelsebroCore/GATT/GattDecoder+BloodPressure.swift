@@ -5,6 +5,7 @@ extension GattDecoder {
     /// Pulse Rate (b2), User ID (b3), Measurement Status (b4); length 7 + 7·b1 + 2·b2 + 1·b3 + 2·b4. For 0x2A36 the
     /// Systolic slot is the current cuff pressure and Diastolic and MAP are unused (SIG-XML
     /// intermediate_cuff_pressure.xml), so they are not reported.
+    @inline(__always)
     static func bloodPressure(_ f: GattFrame, _ options: GattOptions, intermediate: Bool, _ out: inout [Reading])
         -> Rejection?
     {

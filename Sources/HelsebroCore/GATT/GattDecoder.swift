@@ -29,7 +29,7 @@ public enum GattDecoder {
         case .heartRateMeasurement: result = heartRate(frame, options, &out)
         case .cgmMeasurement: result = cgm(frame, options, &out)
         }
-        if result != nil { out.removeSubrange(start...) }
+        if case .some = result { out.removeSubrange(start...) }
         return result
     }
 
