@@ -37,12 +37,36 @@ public struct DecimalValue: Hashable, Sendable {
         self.init(mantissa: Int64(rounded), exponent: Int8(-places))
     }
 
-    @usableFromInline
-    static let powersOfTen: [Double] = (0...38).map { p in (0..<p).reduce(1.0) { acc, _ in acc * 10 } }
-
+    /// 10^p. Up to 10²² a literal (exactly representable, as the repeated product is); a switch of constants, not
+    /// a lazily made table, so that the decode loop does not pass through `swift_once` for every conversion.
     @inlinable
     static func powerOfTen(_ p: Int) -> Double {
-        p < powersOfTen.count ? powersOfTen[p] : (0..<p).reduce(1.0) { acc, _ in acc * 10 }
+        switch p {
+        case 0: 1
+        case 1: 1e1
+        case 2: 1e2
+        case 3: 1e3
+        case 4: 1e4
+        case 5: 1e5
+        case 6: 1e6
+        case 7: 1e7
+        case 8: 1e8
+        case 9: 1e9
+        case 10: 1e10
+        case 11: 1e11
+        case 12: 1e12
+        case 13: 1e13
+        case 14: 1e14
+        case 15: 1e15
+        case 16: 1e16
+        case 17: 1e17
+        case 18: 1e18
+        case 19: 1e19
+        case 20: 1e20
+        case 21: 1e21
+        case 22: 1e22
+        default: (0..<p).reduce(1.0) { acc, _ in acc * 10 }
+        }
     }
 
     /// Compares numerically, whatever the exponents.

@@ -72,19 +72,18 @@ extension DecodePlan {
     func validate(_ out: inout [Reading], from start: Int, receiveTime: Timestamp?, ignored: inout Int) -> Rejection? {
         var i = start
         while i < out.count {
-            var r = out[i]
-            var metric = Int(r.metric)
+            var metric = Int(out[i].metric)
             if metric < 0 {
-                metric = Int(fieldMetric[Int(r.field.rawValue)])
+                metric = Int(fieldMetric[Int(out[i].field.rawValue)])
                 if metric == -2 {
                     out.remove(at: i)
                     ignored += 1
                     continue
                 }
-                if metric < 0 { return .fieldNotInProfile(r.field) }
+                if metric < 0 { return .fieldNotInProfile(out[i].field) }
             }
-            if let problem = check(&r, metric: metric, receiveTime: receiveTime) { return problem }
-            out[i] = r
+            // Checked in place: copying each 64-byte reading out and back was a third of validation's instructions.
+            if let problem = check(&out[i], metric: metric, receiveTime: receiveTime) { return problem }
             i += 1
         }
         return nil
