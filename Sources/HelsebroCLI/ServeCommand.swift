@@ -122,6 +122,7 @@ struct ServeCommand: ParsableCommand {
         var logger = Logger(label: "helsebro")
         logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
         let store = try journal.open()
+        (store.database as? SQLiteDatabase)?.checkpointInBackground()
         let library = ConfigLibrary.serving(
             store: store, profilesDirectory: config.profilesDir, firmwareDirectory: config.firmwareDir)
         let registry = library.registry()

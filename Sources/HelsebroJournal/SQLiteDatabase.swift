@@ -1,13 +1,29 @@
 import CSQLite
 import Foundation
 import GRDB
+import Synchronization
 
 /// The journal's SQLite: WAL mode, `synchronous = FULL` so that a committed batch survives a power cut before the
 /// broker is told the messages were received. Reads run beside the one writer.
 public final class SQLiteDatabase: SQLDatabase {
     let pool: DatabasePool
+    let path: String
+    private let checkpointer = Mutex<BackgroundCheckpointer?>(nil)
+
+    deinit { checkpointer.withLock { $0?.stop() } }
+
+    /// For the ingest service: copies the write-ahead log into the database file from a connection and thread of
+    /// its own, so that the ingest thread's commits no longer stop for a checkpoint of up to 64 MiB (which made the
+    /// 99th percentile from publish to alert a few hundred milliseconds). The writer's own checkpoint at 16,384 pages
+    /// stays as the backstop. Other commands, which write little, leave checkpoints to SQLite.
+    public func checkpointInBackground() {
+        checkpointer.withLock { current in
+            if current == nil { current = BackgroundCheckpointer(path: path) }
+        }
+    }
 
     public init(path: String) throws {
+        self.path = path
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
@@ -59,6 +75,32 @@ public final class SQLiteDatabase: SQLDatabase {
             return JournalError(.storage, "\(what) failed in the journal: \(reason)", underlying: e)
         default:
             return JournalError(.storage, "\(what) failed in the journal", underlying: error)
+        }
+    }
+}
+
+/// A thread that runs a passive checkpoint of one SQLite journal every 100 ms on a connection of its own until
+/// stopped. Passive: it never waits for, nor blocks, the writer or readers; what it cannot copy yet it copies next
+/// time. It syncs the log before copying and the database file after (synchronous = FULL), as SQLite's own does.
+final class BackgroundCheckpointer: Sendable {
+    private let stopped = Atomic<Bool>(false)
+
+    init(path: String) {
+        let thread = Thread { [self] in run(path) }
+        thread.name = "journal-checkpoint"
+        thread.start()
+    }
+
+    func stop() { stopped.store(true, ordering: .relaxed) }
+
+    private func run(_ path: String) {
+        var db: OpaquePointer?
+        defer { sqlite3_close(db) }
+        guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, nil) == SQLITE_OK else { return }
+        sqlite3_exec(db, "PRAGMA synchronous = FULL", nil, nil, nil)
+        while !stopped.load(ordering: .relaxed) {
+            usleep(100_000)
+            sqlite3_wal_checkpoint_v2(db, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
         }
     }
 }
