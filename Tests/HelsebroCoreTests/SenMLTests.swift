@@ -134,6 +134,11 @@ struct SenMLTests {
             (#"[{"n":"a","v":"1"}]"#, .wrongType(record: 0, label: "v")),
             (#"[{"n":"a","vd":"A"}]"#, .invalidBase64(record: 0)),
             (#"[{"n":"a","v":1,"v":2}]"#, .duplicateLabel(record: 0, label: "v")),
+            // More than 16 labels: the duplicate is found by the other path.
+            (
+                "[{" + (1...20).map { #""k\#($0)":0,"# }.joined() + #""n":"a","v":1,"k7":2}]"#,
+                .duplicateLabel(record: 0, label: "k7")
+            ),
             (#"[{"bver":5,"n":"a","v":1},{"bver":6,"n":"b","v":1}]"#, .versionMismatch(record: 1)),
             (#"{"n":"a","v":1}"#, .notAnArray),
             (#"[1]"#, .recordNotAMap(record: 0)),

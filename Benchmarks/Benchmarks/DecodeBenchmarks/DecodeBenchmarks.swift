@@ -118,6 +118,26 @@ let benchmarks: @Sendable () -> Void = {
         )
     }
 
+    // SenML: a home gateway's vital-signs pack (SpO2, pulse, temperature, and battery, which the profile ignores),
+    // as JSON and as CBOR, from Tools/samples. scalingFactor .kilo: one iteration = 1000 packs.
+    guard let gateway = try? registry.plan(profile: "gateway-senml-vitals", firmware: "gateway-senml-vitals-fw1") else {
+        fatalError("gateway-senml-vitals did not load")
+    }
+    for (name, file, channel) in [
+        ("JSON", "vitals.json", Channel.senmlJSON), ("CBOR", "vitals.cbor", Channel.senmlCBOR),
+    ] {
+        guard
+            let pack = FileManager.default.contents(atPath: repositoryRoot + "/Tools/samples/" + file).map(Array.init),
+            let index = gateway.channelIndex(channel)
+        else { fatalError("Tools/samples/\(file) or the \(name) channel is missing") }
+        Benchmark("SenML \(name) decode + validate (gateway-senml-vitals)", configuration: .init(scalingFactor: .kilo))
+        {
+            benchmark in
+            decodeAndValidate(
+                benchmark, gateway, channel: index, bytes: pack, payloads: [0..<pack.count], receiveTime: receiveTime)
+        }
+    }
+
     // Vendor frame: the EP-1 ECG patch frame (flags, time, enum, scaled fields, conditional repeated RR group,
     // CRC-16/CCITT), decoded and validated against its profile.
     guard let patch = try? registry.plan(profile: "ecg-patch-ep1", firmware: "ecg-patch-ep1-fw1") else {

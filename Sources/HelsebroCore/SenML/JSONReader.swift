@@ -133,8 +133,23 @@ struct JSONReader {
 
     mutating func string() throws(SenMLProblem) -> String {
         i += 1
-        var out: [UInt8] = []
         let start = i
+        // The common case (SenML keys, names and units): ASCII without escapes up to the closing quote. Those bytes
+        // are the text, with nothing to unescape or validate; copying them one by one and validating the copy was a
+        // third of reading a pack. Anything else takes the full path below.
+        var end = i
+        var ascii = true
+        while end < b.count {
+            let c = b[end]
+            if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 { break }
+            if c >= 0x80 { ascii = false }
+            end += 1
+        }
+        if ascii, end < b.count, b[end] == UInt8(ascii: "\"") {
+            i = end + 1
+            return String(decoding: UnsafeRawBufferPointer(rebasing: b[start..<end]), as: UTF8.self)
+        }
+        var out: [UInt8] = []
         while true {
             guard i < b.count else { throw fail() }
             let c = b[i]
