@@ -41,6 +41,8 @@ public final class SQLiteDatabase: SQLDatabase {
                 // 100,000 devices at 6,000 msg/s this took the journal from 4,307 to 5,641 msg/s. A committed batch
                 // is durable in the WAL either way (synchronous = FULL).
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
+                // When the log starts again, its file is cut back to 64 MiB rather than kept at its largest.
+                try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
             }
         }
         pool = try DatabasePool(path: path, configuration: configuration)
@@ -100,7 +102,16 @@ final class BackgroundCheckpointer: Sendable {
         sqlite3_exec(db, "PRAGMA synchronous = FULL", nil, nil, nil)
         while !stopped.load(ordering: .relaxed) {
             usleep(100_000)
-            sqlite3_wal_checkpoint_v2(db, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+            var frames: Int32 = 0
+            sqlite3_wal_checkpoint_v2(db, nil, SQLITE_CHECKPOINT_PASSIVE, &frames, nil)
+            // Under a steady stream the passive copies may never catch the writer, and the log is only started
+            // again once all of it was copied: it grew to 170 MB in 200 s at 6,000 msg/s with 100,000 devices.
+            // Past 32,768 frames (128 MiB) wait once for the writer (up to 2 s) so that the log starts again.
+            if frames > 32768 {
+                sqlite3_busy_timeout(db, 2000)
+                sqlite3_wal_checkpoint_v2(db, nil, SQLITE_CHECKPOINT_RESTART, nil, nil)
+                sqlite3_busy_timeout(db, 0)
+            }
         }
     }
 }
