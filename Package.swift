@@ -77,7 +77,7 @@ let package = Package(
         .target(
             name: "HelsebroIngest",
             dependencies: [
-                "HelsebroCore", "HelsebroConfig", "HelsebroJournal", "HelsebroMQTT",
+                "HelsebroCore", "HelsebroConfig", "HelsebroJournal", "HelsebroMQTT", "CMalloc",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -134,7 +134,7 @@ public struct AlertEngine: Sendable {
             entry.value = value
             entry.unit = unit
         }
-        if let e = event(key, &entry, action, time: time, value: value) { events.append(e) }
+        if let e = Self.event(key, &entry, action, time: time, value: value) { events.append(e) }
         if entry.machine.state == .inactive && condition == nil {
             entries[key] = nil
         } else {
@@ -142,7 +142,7 @@ public struct AlertEngine: Sendable {
         }
     }
 
-    func event(
+    static func event(
         _ key: Key, _ entry: inout Entry, _ action: AlertStateMachine.Action, time: Timestamp,
         value: DecimalValue? = nil,
         actor: String = AlertEngine.system
@@ -300,11 +300,16 @@ public struct AlertEngine: Sendable {
     /// Advances time: escalates alerts not acknowledged in time and reopens snoozes that ended.
     public mutating func tick(_ now: Timestamp) -> [Event] {
         var events: [Event] = []
-        for key in entries.keys {
-            guard var entry = entries[key], entry.machine.state != .inactive else { continue }
-            let action = entry.machine.tick(now)
-            if let e = event(key, &entry, action, time: now) { events.append(e) }
-            entries[key] = entry
+        // In place, by index: iterating `entries.keys` while assigning `entries[key]` held a second reference to the
+        // storage, so every tick copied the whole dictionary (8 MB a second with 100,000 devices).
+        var index = entries.startIndex
+        while index != entries.endIndex {
+            if entries.values[index].machine.state != .inactive {
+                let key = entries.keys[index]
+                let action = entries.values[index].machine.tick(now)
+                if let e = Self.event(key, &entries.values[index], action, time: now) { events.append(e) }
+            }
+            entries.formIndex(after: &index)
         }
         return events
     }
