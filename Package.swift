@@ -115,8 +115,9 @@ let package = Package(
         .testTarget(
             name: "HelsebroIntegrationTests",
             dependencies: [
-                "HelsebroCore", "HelsebroMQTT", "HelsebroJournal", "HelsebroPostgres", "HelsebroIngest", "HelsebroAPI",
-                "HelsebroTestSupport",
+                "HelsebroCore", "HelsebroConfig", "HelsebroMQTT", "HelsebroJournal", "HelsebroPostgres",
+                "HelsebroIngest",
+                "HelsebroAPI", "HelsebroTestSupport",
             ]
         ),
     ]

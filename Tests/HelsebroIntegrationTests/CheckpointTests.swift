@@ -8,10 +8,10 @@ import Testing
 struct CheckpointTests {
     @Test("serve's checkpoint thread copies the write-ahead log into the database file while the writer does not")
     func backgroundCheckpoint() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("helsebro-ckpt-\(UUID().uuidString)")
-            .path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try withTemporaryDirectory("helsebro-ckpt") { dir in try backgroundCheckpoint(in: dir) }
+    }
+
+    func backgroundCheckpoint(in dir: String) throws {
         let path = dir + "/journal.sqlite"
         let database = try SQLiteDatabase(path: path)
         func fileSize() -> Int { ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0 }

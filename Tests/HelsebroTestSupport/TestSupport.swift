@@ -78,3 +78,11 @@ public func sqlite(_ path: String, _ sql: String) throws {
 }
 
 public struct SQLFailure: Error { public var message: String }
+
+/// Runs `body` with a new temporary folder, removed afterwards.
+public func withTemporaryDirectory<T>(_ prefix: String, _ body: (String) throws -> T) throws -> T {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    return try body(dir)
+}
