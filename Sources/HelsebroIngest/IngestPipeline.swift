@@ -62,7 +62,15 @@ public final class IngestPipeline {
         self.startedAt = now
         alerts = AlertEngine(settings: alertSettings)
         readings.reserveCapacity(256)
-        alerts.restore(try store.alerts(patient: nil, states: ["open", "acknowledged", "snoozed"], limit: Int.max))
+        let active = try store.alerts(patient: nil, states: ["open", "acknowledged", "snoozed"], limit: Int.max)
+        alerts.restore(active)
+        // A device that was silent before a restart is silent still: it was last heard from no later than its
+        // alert's raise time less the minutes of silence the alert recorded (hearing from it would have resolved
+        // the alert). Without this, the silence was counted from the restart and the first tick told clinicians
+        // the alert was resolved.
+        for a in active where a.key.kind == AlertEngine.Kind.missingData {
+            lastSeen[a.key.device] = Timestamp(seconds: a.raised.seconds - max(0, a.value.mantissa) * 60)
+        }
         alertEventCursor = CommitOrderCursor(after: try store.latestIDs().alert)
         _ = try applyObservations(now: now)
     }
