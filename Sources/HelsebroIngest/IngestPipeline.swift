@@ -127,12 +127,9 @@ public final class IngestPipeline {
                     (d.id, Int64($0))
                 }
             }
-            trimPending = true
+            releaseFreeMemory()
         }
     }
-
-    /// Set by a reload: the next tick gives the allocator's free pages back to the system.
-    var trimPending = false
 
     /// After a reload, gives the allocator's free pages back to the system, which glibc otherwise keeps: with
     /// 100,000 devices it held 122 MB for 60 MB in use after loading them and a few batches (`malloc_stats`). Not
@@ -140,8 +137,6 @@ public final class IngestPipeline {
     /// alert (`Tools/alert-latency.sh 4500 20 1`, alternated: p99 26.2 and 33.6 ms with a trim every 30 s, 8.4 and
     /// 24.9 ms without).
     func releaseFreeMemory() {
-        guard trimPending else { return }
-        trimPending = false
         #if canImport(Glibc)
             malloc_trim(0)
         #endif
@@ -158,7 +153,6 @@ public final class IngestPipeline {
     /// `helsebro alerts`, escalations, snoozes ending, and devices silent for longer than their profile expects.
     public func tick(now: Timestamp) throws(JournalError) -> TickResult {
         if loadedAt.map({ IngestClient.nowMilliseconds() - $0 > refreshMilliseconds }) ?? true { try reload() }
-        releaseFreeMemory()
         var result = TickResult()
         if deferAlerts { return result }
         result.toRecord += try applyObservations(now: now)
