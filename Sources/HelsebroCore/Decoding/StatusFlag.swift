@@ -160,6 +160,10 @@ public enum StatusFlag: UInt8, Sendable, CaseIterable {
 
 extension StatusFlag {
     /// The flag for an HL7 OBX-8 abnormal flag, if it is one Helsebro keeps.
+    static func hl7Abnormal(_ code: UnsafeRawBufferPointer) -> StatusFlag? {
+        code.count <= 2 ? hl7Abnormal(String(decoding: code, as: UTF8.self)) : nil
+    }
+
     public static func hl7Abnormal(_ code: String) -> StatusFlag? {
         switch code {
         case "L": .abnormalLow

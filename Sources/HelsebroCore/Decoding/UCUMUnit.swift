@@ -76,10 +76,14 @@ public enum UCUMUnit: UInt8, Sendable, CaseIterable {
         case "{beat}/min", "{beats}/min", "1/min": self = .perMinute
         case "{count}", "{#}": self = .count
         default:
-            guard let u = UCUMUnit.allCases.first(where: { $0.code == code && $0 != .none }) else { return nil }
+            guard let u = Self.byCode[code] else { return nil }
             self = u
         }
     }
+
+    /// Every unit but `.none` by its code (`allCases` would build an array at each lookup).
+    private static let byCode = Dictionary(
+        uniqueKeysWithValues: allCases.filter { $0 != .none }.map { ($0.code, $0) })
 
     /// What a unit measures; conversion exists only within one dimension.
     public enum Dimension: Sendable {

@@ -3,80 +3,66 @@
 /// HL7 v2.6 §2.5: MSH-1 is the field separator and MSH-2 the component, repetition, escape and subcomponent
 /// characters; segments end with `\r`. Gateways and files also use `\n` and `\r\n`, which are accepted; MLLP framing
 /// bytes (0x0B, 0x1C) are stripped. Text that is not UTF-8 is read as ISO 8859-1 (MSH-18 `8859/1`).
+///
+/// The decode loop reads the bytes in place (`HL7Text`); this model of Strings is built by the same reader, for
+/// `helsebro decode`, `HL7Result` and the ingest path's fallback when the header scan cannot decide.
 public struct HL7Message: Sendable {
-    /// The separators as MSH-1 and MSH-2 give them: ASCII, checked by `parse`, kept as bytes so that splitting a
-    /// field scans bytes.
-    let separatorBytes: (field: UInt8, component: UInt8, repetition: UInt8, escape: UInt8, subcomponent: UInt8)
-    public var segments: [HL7Segment]
+    /// The separators as MSH-1 and MSH-2 give them: ASCII, checked when the message is read.
+    struct Separators: Sendable {
+        var field: UInt8
+        var component: UInt8
+        var repetition: UInt8
+        var escape: UInt8
+        var subcomponent: UInt8
+    }
 
-    public var fieldSeparator: Character { Character(Unicode.Scalar(separatorBytes.field)) }
-    public var component: Character { Character(Unicode.Scalar(separatorBytes.component)) }
-    public var repetition: Character { Character(Unicode.Scalar(separatorBytes.repetition)) }
-    public var escape: Character { Character(Unicode.Scalar(separatorBytes.escape)) }
-    public var subcomponent: Character { Character(Unicode.Scalar(separatorBytes.subcomponent)) }
+    let separators: Separators
+    public var segments: [HL7Segment]
+    /// The message without MLLP framing bytes.
+    let bytes: [UInt8]
+    /// Whether the message is UTF-8; if not, its text is ISO 8859-1.
+    let isUTF8: Bool
+
+    public var fieldSeparator: Character { Character(Unicode.Scalar(separators.field)) }
+    public var component: Character { Character(Unicode.Scalar(separators.component)) }
+    public var repetition: Character { Character(Unicode.Scalar(separators.repetition)) }
+    public var escape: Character { Character(Unicode.Scalar(separators.escape)) }
+    public var subcomponent: Character { Character(Unicode.Scalar(separators.subcomponent)) }
 
     public static func parse(_ bytes: [UInt8]) -> Result<HL7Message, HL7Problem> {
-        // Split on bytes, not Characters: the separators are ASCII, and grapheme-aware splitting of the whole text was
-        // most of the parser's time. Text is made per field, as UTF-8 if the message is, else ISO 8859-1.
         let cleaned = bytes.contains(0x0B) || bytes.contains(0x1C) ? bytes.filter { $0 != 0x0B && $0 != 0x1C } : bytes
         let isUTF8 = String(validating: cleaned, as: UTF8.self) != nil
-        func text(_ field: ArraySlice<UInt8>) -> String {
-            isUTF8
-                ? String(decoding: field, as: UTF8.self)
-                : String(String.UnicodeScalarView(field.map { Unicode.Scalar($0) }))
-        }
-        var lines: [ArraySlice<UInt8>] = []
-        var lineStart = 0
-        for i in 0...cleaned.count where i == cleaned.count || cleaned[i] == 0x0D || cleaned[i] == 0x0A {
-            if i > lineStart { lines.append(cleaned[lineStart..<i]) }
-            lineStart = i + 1
-        }
-        guard let first = lines.first, first.count >= 8, first.starts(with: [0x4D, 0x53, 0x48]) else {
-            return .failure(.missingMSH)
-        }
-        let fs = first[first.startIndex + 3]
-        let encoding = first[(first.startIndex + 4)...].prefix { $0 != fs }
-        func isAlphanumeric(_ b: UInt8) -> Bool { (b >= 0x30 && b <= 0x39) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A) }
-        guard fs < 0x80, encoding.count >= 4, Set(encoding.prefix(4)).count == 4,
-            encoding.prefix(4).allSatisfy({ $0 < 0x80 }), !isAlphanumeric(fs)
-        else { return .failure(.badEncodingCharacters) }
-        let e = Array(encoding.prefix(4))
-        let separator = Character(Unicode.Scalar(fs))
-        var message = HL7Message(
-            separatorBytes: (field: fs, component: e[0], repetition: e[1], escape: e[2], subcomponent: e[3]),
-            segments: [])
-        message.segments.reserveCapacity(lines.count)
-        for line in lines {
-            let parts = line.split(separator: fs, omittingEmptySubsequences: false)
-            guard let name = parts.first, name.count == 3,
-                name.allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39) })
-            else {
-                return .failure(.malformedSegment(index: message.segments.count))
+        return cleaned.withUnsafeBytes { raw in
+            HL7Text.check(raw).map { text in
+                var segments: [HL7Segment] = []
+                text.forEachSegment { segment in
+                    var fields: [String] = []
+                    text.forEachField(segment) { _, range in fields.append(Self.text(text.slice(range), isUTF8: isUTF8))
+                    }
+                    segments.append(HL7Segment(name: fields[0], fields: fields))
+                }
+                return HL7Message(separators: text.separators, segments: segments, bytes: cleaned, isUTF8: isUTF8)
             }
-            let nameText = text(name)
-            var fields: [String] = []
-            fields.reserveCapacity(parts.count + 1)
-            fields.append(nameText)
-            if nameText == "MSH" {
-                // MSH-1 is the separator itself: shift so that fields[n] is MSH-n.
-                fields.append(String(separator))
-            }
-            for part in parts.dropFirst() { fields.append(text(part)) }
-            message.segments.append(HL7Segment(name: nameText, fields: fields))
         }
-        return .success(message)
+    }
+
+    /// Bytes of the message as text: UTF-8 if the message is, else ISO 8859-1.
+    static func text(_ bytes: UnsafeRawBufferPointer, isUTF8: Bool) -> String {
+        isUTF8
+            ? String(decoding: bytes, as: UTF8.self)
+            : String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) }))
     }
 
     public func segments(_ name: String) -> [HL7Segment] { segments.filter { $0.name == name } }
 
     /// The components of a field value, unescaped.
     public func components(_ value: String) -> [String] {
-        Self.split(value, on: separatorBytes.component).map(unescape)
+        Self.split(value, on: separators.component).map(unescape)
     }
 
     /// The repetitions of a field value.
     public func repetitions(_ value: String) -> [String] {
-        Self.split(value, on: separatorBytes.repetition)
+        Self.split(value, on: separators.repetition)
     }
 
     /// Splits on an (ASCII) separator, keeping empty parts. The separator is found by a scan of the UTF-8 bytes: HL7
@@ -98,37 +84,44 @@ public struct HL7Message: Sendable {
         return parts
     }
 
-    /// Resolves escape sequences (HL7 v2.6 §2.7): \F\ \S\ \T\ \R\ \E\ and \Xhh…\; formatting escapes are dropped.
+    /// Resolves escape sequences (HL7 v2.6 §2.7) in a field of this message's text.
     public func unescape(_ value: String) -> String {
-        guard value.utf8.contains(separatorBytes.escape) else { return value }
-        var out = ""
-        var i = value.startIndex
-        while i < value.endIndex {
-            let c = value[i]
-            guard c == escape, let close = value[value.index(after: i)...].firstIndex(of: escape) else {
-                out.append(c)
-                i = value.index(after: i)
+        guard value.utf8.contains(separators.escape) else { return value }
+        return String(decoding: Self.unescape(Array(value.utf8), separators), as: UTF8.self)
+    }
+
+    /// Resolves escape sequences (HL7 v2.6 §2.7): \F\ \S\ \T\ \R\ \E\ give the separators, \Xhh…\ gives the bytes
+    /// hh…, and the formatting escapes (`.br`, `H`, `N`, …) are dropped. An escape character without a closing one
+    /// is kept as it is.
+    static func unescape(_ value: some Collection<UInt8>, _ s: Separators) -> [UInt8] {
+        let b = Array(value)
+        var out: [UInt8] = []
+        out.reserveCapacity(b.count)
+        var i = 0
+        while i < b.count {
+            guard b[i] == s.escape, let close = b[(i + 1)...].firstIndex(of: s.escape) else {
+                out.append(b[i])
+                i += 1
                 continue
             }
-            let code = value[value.index(after: i)..<close]
-            switch code {
-            case "F": out.append(fieldSeparator)
-            case "S": out.append(component)
-            case "T": out.append(subcomponent)
-            case "R": out.append(repetition)
-            case "E": out.append(escape)
-            default:
-                if code.hasPrefix("X") {
-                    var bytes: [UInt8] = []
-                    var h = code.dropFirst()
-                    while h.count >= 2, let b = UInt8(h.prefix(2), radix: 16) {
-                        bytes.append(b)
-                        h = h.dropFirst(2)
-                    }
-                    out += String(decoding: bytes, as: UTF8.self)
+            let code = b[(i + 1)..<close]
+            if code.count == 1 {
+                switch code.first {
+                case UInt8(ascii: "F"): out.append(s.field)
+                case UInt8(ascii: "S"): out.append(s.component)
+                case UInt8(ascii: "T"): out.append(s.subcomponent)
+                case UInt8(ascii: "R"): out.append(s.repetition)
+                case UInt8(ascii: "E"): out.append(s.escape)
+                default: break
+                }
+            } else if code.first == UInt8(ascii: "X") {
+                var h = code.dropFirst()
+                while h.count >= 2, let byte = HL7Text.hexByte(h.prefix(2)) {
+                    out.append(byte)
+                    h = h.dropFirst(2)
                 }
             }
-            i = value.index(after: close)
+            i = close + 1
         }
         return out
     }

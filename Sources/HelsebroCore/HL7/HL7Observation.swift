@@ -38,147 +38,91 @@ public struct HL7Result: Sendable {
     public var problems: [HL7Problem]
 
     /// Reads an ORU^R01. Non-numeric OBXs (device hierarchy, coded values) are skipped; each numeric OBX that
-    /// cannot be read is a problem of its own, and the others still count.
+    /// cannot be read is a problem of its own, and the others still count. The observations are those the decode
+    /// loop reads (`HL7Text.observations`), with their text fields as Strings.
     ///
     /// Times: OBX-14, else the nearest earlier OBX whose OBX-4 is an ancestor of this one's (the IHE examples put the
     /// time on the compound or channel OBX), else OBR-7. A time without a UTC offset is read with `clock`.
     public static func read(_ message: HL7Message, clock: DeviceClock = .utc) -> Result<HL7Result, HL7Problem> {
-        guard let msh = message.segments.first, msh.name == "MSH" else { return .failure(.missingMSH) }
-        let type = message.components(msh[9])
-        guard type.count >= 2, type[0] == "ORU", type[1] == "R01" else { return .failure(.notORUR01) }
-        var result = HL7Result(controlID: msh[10], patientIdentifiers: [], observations: [], problems: [])
-        for pid in message.segments("PID") {
-            for rep in message.repetitions(pid[3]) where !rep.isEmpty {
-                result.patientIdentifiers.append(message.components(rep)[0])
+        message.bytes.withUnsafeBytes { raw in
+            HL7Text.check(raw).flatMap { text in
+                var result = HL7Result(
+                    controlID: message.segments.first?[10] ?? "", patientIdentifiers: [], observations: [], problems: []
+                )
+                let failure = text.observations(clock: clock) { read in
+                    switch read {
+                    case .success(let o): result.observations.append(HL7Observation(o, of: message, text))
+                    case .failure(let p): result.problems.append(p)
+                    }
+                }
+                if let failure { return .failure(failure) }
+                for pid in message.segments("PID") {
+                    for rep in message.repetitions(pid[3]) where !rep.isEmpty {
+                        result.patientIdentifiers.append(message.components(rep)[0])
+                    }
+                }
+                return .success(result)
             }
         }
-        var obrTime: Result<Timestamp, HL7Problem>?
-        var ancestors: [(subID: String, time: Timestamp)] = []
-        var position = 0
-        for segment in message.segments {
-            if segment.name == "OBR" {
-                obrTime =
-                    segment[7].isEmpty
-                    ? nil : HL7Time.parse(segment[7], clock: clock).map { .success($0) } ?? .failure(.badTime(obx: 0))
-                ancestors = []
-                continue
-            }
-            guard segment.name == "OBX" else { continue }
-            position += 1
-            let index = Int(segment[1]) ?? position
-            let subID = segment[4]
-            var ownTime: Timestamp?
-            if !segment[14].isEmpty {
-                guard let t = HL7Time.parse(segment[14], clock: clock) else {
-                    result.problems.append(.badTime(obx: index))
-                    continue
-                }
-                ownTime = t
-                ancestors.append((subID, t))
-            }
-            let valueType = segment[2]
-            guard valueType == "NM" else { continue }
-            let status = segment[11]
-            if status == "D" { continue }
-            let raw = message.unescape(segment[5]).trimmingSpaces
-            guard !raw.isEmpty, status != "X" else {
-                result.problems.append(.emptyValue(obx: index, invalid: status == "X"))
-                continue
-            }
-            guard let value = DecimalValue(text: Array(raw.utf8)) else {
-                result.problems.append(.notANumber(obx: index))
-                continue
-            }
-            let code = message.components(segment[3])
-            var mdc: UInt32?
-            var loinc: String?
-            if code.count >= 3 {
-                switch code[2] {
-                case "MDC": mdc = UInt32(code[0])
-                case "LN", "LOINC": loinc = code[0].isEmpty ? nil : code[0]
-                default: break
-                }
-            }
-            if mdc == nil && loinc == nil {
-                result.problems.append(.noCode(obx: index))
-                continue
-            }
-            guard let unit = HL7Units.unit(message.components(segment[6])) else {
-                result.problems.append(.unknownUnit(obx: index))
-                continue
-            }
-            var time = ownTime
-            if time == nil {
-                time = ancestors.last(where: { !$0.subID.isEmpty && subID.hasPrefix(ancestorPrefix($0.subID)) })?.time
-            }
-            if time == nil, let obrTime {
-                switch obrTime {
-                case .success(let t): time = t
-                case .failure: result.problems.append(.badTime(obx: index)); continue
-                }
-            }
-            guard let time else {
-                result.problems.append(.noTime(obx: index))
-                continue
-            }
-            result.observations.append(
-                HL7Observation(
-                    index: index, mdc: mdc, loinc: loinc, label: code.count > 1 ? code[1] : "", subID: subID,
-                    value: value,
-                    unit: unit, referenceRange: message.unescape(segment[7]),
-                    abnormalFlags: message.repetitions(segment[8]),
-                    resultStatus: status, time: time, equipment: message.components(segment[18])[0]))
-        }
-        if result.observations.isEmpty && result.problems.isEmpty { return .failure(.noObservations) }
-        return .success(result)
-    }
-
-    /// `1.0.1` is the parent of `1.0.1.1`: trailing `.0` levels mean "not used" (IHE PCD TF Annex A, flat option).
-    static func ancestorPrefix(_ subID: String) -> String {
-        var parts = subID.split(separator: ".").map(String.init)
-        while parts.count > 1, parts.last == "0" { parts.removeLast() }
-        return parts.joined(separator: ".") + "."
     }
 }
 
-extension String {
-    var trimmingSpaces: String {
-        var s = Substring(self)
-        while s.first == " " { s = s.dropFirst() }
-        while s.last == " " { s = s.dropLast() }
-        return String(s)
+extension HL7Observation {
+    /// The observation with its text fields, in the message's encoding.
+    init(_ o: HL7Text.NumericObservation, of message: HL7Message, _ text: HL7Text) {
+        func string(_ range: Range<Int>) -> String { HL7Message.text(text.slice(range), isUTF8: message.isUTF8) }
+        func unescaped(_ range: Range<Int>) -> String {
+            text.withUnescaped(range) { HL7Message.text($0, isUTF8: message.isUTF8) }
+        }
+        var flags: [String] = []
+        text.forEachPart(of: o.fields[8], by: text.separators.repetition) { flags.append(string($0)) }
+        self.init(
+            index: o.index, mdc: o.mdc, loinc: o.isLOINC ? unescaped(text.component(0, of: o.fields[3])) : nil,
+            label: unescaped(text.component(1, of: o.fields[3])), subID: string(o.fields[4]), value: o.value,
+            unit: o.unit, referenceRange: unescaped(o.fields[7]), abnormalFlags: flags,
+            resultStatus: string(o.fields[11]), time: o.time, equipment: unescaped(text.component(0, of: o.fields[18])))
     }
 }
 
 /// HL7 DTM: `YYYY[MM[DD[HH[MM[SS[.S…]]]]]][+/-ZZZZ]` (HL7 v2.6 §2A.22). Precision must reach the minute.
 public enum HL7Time {
-    /// ASCII 0–9 only: `Character.isNumber` also accepts `½`, `٣` and superscripts, which `Int(_:)` does not parse.
-    static func isDigit(_ c: Character) -> Bool { c.asciiValue.map { $0 >= 0x30 && $0 <= 0x39 } ?? false }
-
     public static func parse(_ text: String, clock: DeviceClock) -> Timestamp? {
-        var body = Substring(text)
+        Array(text.utf8).withUnsafeBytes { parse(bytes: $0, clock: clock) }
+    }
+
+    /// As `parse`, on the field's bytes. Only ASCII digits count: `Character.isNumber` would also accept `½`, `٣`
+    /// and superscripts.
+    static func parse(bytes t: UnsafeRawBufferPointer, clock: DeviceClock) -> Timestamp? {
+        func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+        func number(_ range: Range<Int>) -> Int { t[range].reduce(0) { $0 * 10 + Int($1 - 0x30) } }
+        var end = t.count
         var offsetMinutes: Int?
-        if let sign = body.lastIndex(where: { $0 == "+" || $0 == "-" }) {
-            let zone = body[body.index(after: sign)...]
-            guard zone.count == 4, zone.allSatisfy(isDigit), let hh = Int(zone.prefix(2)), let mm = Int(zone.suffix(2)),
-                hh <= 14, mm < 60
-            else {
-                return nil
-            }
-            offsetMinutes = (hh * 60 + mm) * (body[sign] == "-" ? -1 : 1)
-            body = body[..<sign]
+        if let sign = t.lastIndex(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") }) {
+            let zone = (sign + 1)..<t.count
+            guard zone.count == 4, t[zone].allSatisfy(isDigit) else { return nil }
+            let hh = number(zone.lowerBound..<zone.lowerBound + 2)
+            let mm = number(zone.lowerBound + 2..<zone.upperBound)
+            guard hh <= 14, mm < 60 else { return nil }
+            offsetMinutes = (hh * 60 + mm) * (t[sign] == UInt8(ascii: "-") ? -1 : 1)
+            end = sign
         }
         var fraction: Int64 = 0
-        if let dot = body.firstIndex(of: ".") {
-            let digits = body[body.index(after: dot)...]
-            guard !digits.isEmpty, digits.count <= 4, digits.allSatisfy(Self.isDigit) else { return nil }
-            fraction = Int64(digits)! * [0, 100_000, 10_000, 1_000, 100][digits.count]
-            body = body[..<dot]
+        if let dot = t[..<end].firstIndex(of: UInt8(ascii: ".")) {
+            let digits = (dot + 1)..<end
+            guard !digits.isEmpty, digits.count <= 4, t[digits].allSatisfy(isDigit) else { return nil }
+            let scale: Int64 =
+                switch digits.count {
+                case 1: 100_000
+                case 2: 10_000
+                case 3: 1_000
+                default: 100
+                }
+            fraction = Int64(number(digits)) * scale
+            end = dot
         }
-        guard body.allSatisfy(Self.isDigit), [12, 14].contains(body.count) else { return nil }
-        func num(_ from: Int, _ n: Int) -> Int { Int(body.dropFirst(from).prefix(n))! }
-        let y = num(0, 4), mo = num(4, 2), d = num(6, 2), h = num(8, 2), mi = num(10, 2)
-        let s = body.count == 14 ? num(12, 2) : 0
+        guard end == 12 || end == 14, t[..<end].allSatisfy(isDigit) else { return nil }
+        let y = number(0..<4), mo = number(4..<6), d = number(6..<8), h = number(8..<10), mi = number(10..<12)
+        let s = end == 14 ? number(12..<14) : 0
         guard Timestamp.isValid(year: y, month: mo, day: d), h < 24, mi < 60, s < 60 else { return nil }
         let wall = Timestamp(year: y, month: mo, day: d, hour: h, minute: mi, second: s)
         let placed: Timestamp
@@ -199,10 +143,10 @@ public enum HL7Units {
         263_424: .metre, 264_096: .kilogramPerSquareMetre, 264_274: .milligramPerDecilitre, 266_866: .millimolePerLitre,
     ]
 
-    /// The unit of an OBX-6 (code, text, system); empty means dimensionless (`.none`).
-    public static func unit(_ components: [String]) -> UCUMUnit? {
-        guard let code = components.first, !code.isEmpty else { return UCUMUnit.none }
-        let system = components.count >= 3 ? components[2] : ""
+    /// The unit of an OBX-6 from its code (component 1) and coding system (component 3); no code means dimensionless
+    /// (`.none`).
+    public static func unit(code: String, system: String) -> UCUMUnit? {
+        guard !code.isEmpty else { return UCUMUnit.none }
         if system == "MDC" || (system.isEmpty && UInt32(code) != nil) {
             return UInt32(code).flatMap { mdc[$0] }
         }

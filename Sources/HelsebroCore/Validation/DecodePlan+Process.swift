@@ -124,43 +124,61 @@ extension DecodePlan {
         return nil
     }
 
-    /// Reads an ORU^R01 and validates each observation on its own.
+    /// Reads an ORU^R01 in place and validates each observation on its own. Problems of reading come first in
+    /// `partial`, then those of binding and validation, each in message order.
     func hl7Readings(
         _ payload: UnsafeRawBufferPointer, receiveTime: Timestamp?, into out: inout [Reading], ignored: inout Int,
         partial: inout [Rejection]
     ) -> Rejection? {
         let begin = out.count
         let clock = firmware?.quirks.clock ?? .utc
-        let parsed = HL7Message.parse(Array(payload)).flatMap { HL7Result.read($0, clock: clock) }
-        guard case .success(let result) = parsed else {
-            if case .failure(let p) = parsed { return .hl7(p) }
+        var rejected: [Rejection] = []
+        let read = HL7Text.open(payload) { text -> Result<Void, HL7Problem> in
+            let failure = text.observations(clock: clock) { read in
+                switch read {
+                case .failure(let p): partial.append(.hl7(p))
+                case .success(let o):
+                    if let r = hl7Reading(o, in: text, receiveTime: receiveTime, into: &out, ignored: &ignored) {
+                        rejected.append(r)
+                    }
+                }
+            }
+            return failure.map { .failure($0) } ?? .success(())
+        }
+        if case .failure(let p) = read { return .hl7(p) }
+        partial += rejected
+        if out.count == begin, let first = partial.first { return first }
+        return nil
+    }
+
+    /// Binds one observation to its metric and validates it: appends the reading, or returns why not.
+    private func hl7Reading(
+        _ o: HL7Text.NumericObservation, in text: HL7Text, receiveTime: Timestamp?, into out: inout [Reading],
+        ignored: inout Int
+    ) -> Rejection? {
+        let loinc = o.loinc(in: text)
+        if hl7Metrics.isIgnored(mdc: o.mdc, loinc: loinc) {
+            ignored += 1
             return nil
         }
-        partial += result.problems.map { .hl7($0) }
-        for o in result.observations {
-            if profile.ignoredSources.contains(where: { $0 == "mdc:\(o.mdc ?? 0)" || $0 == "loinc:\(o.loinc ?? "")" }) {
-                ignored += 1
-                continue
-            }
-            guard let metric = metrics.firstIndex(where: { $0.source.matches(o) }) else {
-                partial.append(.hl7(.observationNotInProfile(obx: o.index)))
-                continue
-            }
-            var reading = Reading(field: .hl7Observation, value: .number(o.value), unit: o.unit, time: o.time)
-            reading.metric = Int16(metric)
-            reading.record = UInt16(truncatingIfNeeded: o.index)
-            for flag in o.abnormalFlags { if let f = StatusFlag.hl7Abnormal(flag) { reading.status.insert(f) } }
-            if o.resultStatus == "C" { reading.status.insert(.resultCorrected) }
-            if o.resultStatus == "P" { reading.status.insert(.resultPreliminary) }
-            let start = out.count
-            out.append(reading)
-            var unused = 0
-            if let r = validate(&out, from: start, receiveTime: receiveTime, ignored: &unused) {
-                out.removeSubrange(start...)
-                partial.append(r)
-            }
+        guard let metric = hl7Metrics.metric(mdc: o.mdc, loinc: loinc) else {
+            return .hl7(.observationNotInProfile(obx: o.index))
         }
-        if out.count == begin, let first = partial.first { return first }
+        var reading = Reading(field: .hl7Observation, value: .number(o.value), unit: o.unit, time: o.time)
+        reading.metric = Int16(metric)
+        reading.record = UInt16(truncatingIfNeeded: o.index)
+        text.forEachPart(of: o.fields[8], by: text.separators.repetition) { flag in
+            if let f = StatusFlag.hl7Abnormal(text.slice(flag)) { reading.status.insert(f) }
+        }
+        if text.equals(o.fields[11], "C") { reading.status.insert(.resultCorrected) }
+        if text.equals(o.fields[11], "P") { reading.status.insert(.resultPreliminary) }
+        let start = out.count
+        out.append(reading)
+        var unused = 0
+        if let r = validate(&out, from: start, receiveTime: receiveTime, ignored: &unused) {
+            out.removeSubrange(start...)
+            return r
+        }
         return nil
     }
 

@@ -19,6 +19,9 @@ public final class DecodePlan: Sendable {
     let limits: [Limits]
     /// `frameFieldMetric[field index]`: the metric a vendor frame field feeds, -1 if none.
     let frameFieldMetric: [Int16]
+    /// HL7 observations by code: the metric each IEEE 11073 or LOINC code feeds (the first that names it), and the
+    /// codes the profile ignores (`ignore: [mdc:…, loinc:…]`).
+    let hl7Metrics: HL7Metrics
 
     init(
         profile: DeviceProfile, firmware: FirmwareSpec?, metrics: [MetricDefinition], timePolicy: TimePolicy,
@@ -32,10 +35,49 @@ public final class DecodePlan: Sendable {
         self.channelPlans = channelPlans
         self.fieldMetric = fieldMetric
         self.conversions = conversions
+        self.hl7Metrics = HL7Metrics(metrics: metrics, ignoring: profile.ignoredSources)
         self.limits = metrics.map {
             Limits(
                 low: $0.plausible.low.double, high: $0.plausible.high.double, unit: $0.unit, mdc: $0.mdc,
                 decimals: $0.decimals)
+        }
+    }
+
+    struct HL7Metrics: Sendable {
+        var byMDC: [UInt32: Int] = [:]
+        var byLOINC: [String: Int] = [:]
+        var ignoredMDC: Set<UInt32> = []
+        var ignoredLOINC: Set<String> = []
+
+        init(metrics: [MetricDefinition], ignoring: [String]) {
+            for (i, m) in metrics.enumerated() {
+                switch m.source {
+                case .mdc(let c) where byMDC[c] == nil: byMDC[c] = i
+                case .loinc(let c) where byLOINC[c] == nil: byLOINC[c] = i
+                default: break
+                }
+            }
+            // An entry names a code as `mdc:` and its decimal digits, or `loinc:` and the code; an observation
+            // without a code of that kind reads as `mdc:0` or `loinc:`.
+            for entry in ignoring {
+                if entry.hasPrefix("mdc:"), let c = UInt32(entry.dropFirst(4)), "mdc:\(c)" == entry {
+                    ignoredMDC.insert(c)
+                } else if entry.hasPrefix("loinc:") {
+                    ignoredLOINC.insert(String(entry.dropFirst(6)))
+                }
+            }
+        }
+
+        func isIgnored(mdc: UInt32?, loinc: String?) -> Bool {
+            (!ignoredMDC.isEmpty && ignoredMDC.contains(mdc ?? 0))
+                || (!ignoredLOINC.isEmpty && ignoredLOINC.contains(loinc ?? ""))
+        }
+
+        /// The metric of an observation: by its MDC code, or else its LOINC code.
+        func metric(mdc: UInt32?, loinc: String?) -> Int? {
+            if let mdc, let i = byMDC[mdc] { return i }
+            if let loinc, let i = byLOINC[loinc] { return i }
+            return nil
         }
     }
 
