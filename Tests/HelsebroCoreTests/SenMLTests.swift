@@ -202,6 +202,33 @@ struct SenMLTests {
         #expect(UCUMUnit.pascal.conversion(to: .mmHg)!.apply(13332.2).rounded() == 100)
         #expect(UCUMUnit.ratio.conversion(to: .percent)!.apply(0.97) == 97)
     }
+
+    @Test("a base name and a name are matched as if joined, without joining them")
+    func nameMatchingAcrossTheBase() {
+        // The rule on the joined name, as it was written before names were kept in two parts.
+        func reference(_ name: String, _ suffix: String) -> Bool {
+            if name == suffix { return true }
+            guard name.hasSuffix(suffix) else { return false }
+            let before = name.utf8[name.utf8.index(name.utf8.endIndex, offsetBy: -suffix.utf8.count - 1)]
+            return before == UInt8(ascii: ":") || before == UInt8(ascii: "/") || before == UInt8(ascii: ".")
+        }
+        let pieces = ["", "spo2", "urn:dev:mac:0024be:", "dev/sp", "o2", ":", ".", "/", "x", "2", "pulse", "a.spo2"]
+        var checked = 0
+        var matched = 0
+        for base in pieces {
+            for name in pieces where !(base + name).isEmpty {
+                for suffix in ["spo2", "o2", "2", "pulse", "sp", "dev/spo2", ""] {
+                    let expected = reference(base + name, suffix)
+                    #expect(
+                        MetricSource.senml(suffix).matches(senmlBase: base, name: name) == expected,
+                        "\(base) + \(name) against \(suffix)")
+                    checked += 1
+                    if expected { matched += 1 }
+                }
+            }
+        }
+        #expect(checked > 500 && matched > 20)
+    }
 }
 
 @Suite("Channels")

@@ -78,11 +78,18 @@ public enum MetricSource: Hashable, Sendable {
     }
 
     /// Whether a resolved SenML name matches this source.
-    public func matches(senmlName name: String) -> Bool {
+    public func matches(senmlName name: String) -> Bool { matches(senmlBase: "", name: name) }
+
+    /// Whether the SenML name `base` + `name` (a base name and a record's name, not joined) matches this source: it
+    /// is the suffix, or ends with `:`, `/` or `.` and the suffix. Names are ASCII (checked when the pack is read), so
+    /// bytes are compared.
+    public func matches(senmlBase base: String, name: String) -> Bool {
         guard case .senml(let suffix) = self else { return false }
-        if name == suffix { return true }
-        guard name.hasSuffix(suffix) else { return false }
-        let before = name.utf8[name.utf8.index(name.utf8.endIndex, offsetBy: -suffix.utf8.count - 1)]
+        var fromName = name.utf8.reversed().makeIterator()
+        var fromBase = base.utf8.reversed().makeIterator()
+        func next() -> UInt8? { fromName.next() ?? fromBase.next() }
+        for byte in suffix.utf8.reversed() where next() != byte { return false }
+        guard let before = next() else { return true }
         return before == UInt8(ascii: ":") || before == UInt8(ascii: "/") || before == UInt8(ascii: ".")
     }
 }

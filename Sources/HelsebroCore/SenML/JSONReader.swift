@@ -58,7 +58,10 @@ struct JSONReader {
     mutating func object() throws(SenMLProblem) -> SenMLNode {
         try enter()
         i += 1
+        // JSON does not say how many members or items follow: room for a SenML record's usual few, so that the
+        // array is allocated once rather than grown (CBOR announces its counts).
         var members: [(key: SenMLLabel, value: SenMLNode)] = []
+        members.reserveCapacity(8)
         skipSpace()
         if i < b.count, b[i] == UInt8(ascii: "}") {
             i += 1
@@ -91,6 +94,7 @@ struct JSONReader {
         try enter()
         i += 1
         var items: [SenMLNode] = []
+        items.reserveCapacity(8)
         skipSpace()
         if i < b.count, b[i] == UInt8(ascii: "]") {
             i += 1

@@ -1,5 +1,5 @@
 /// A parsed JSON or CBOR item, just rich enough for SenML.
-indirect enum SenMLNode {
+enum SenMLNode {
     case map([(key: SenMLLabel, value: SenMLNode)])
     case array([SenMLNode])
     case text(String)

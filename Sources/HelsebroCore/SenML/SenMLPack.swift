@@ -9,7 +9,10 @@ public enum SenMLValue: Hashable, Sendable {
 /// A resolved SenML record (RFC 8428 §4.6): base fields applied, name complete, time absolute or relative.
 public struct SenMLRecord: Hashable, Sendable {
     public var index: Int
-    public var name: String
+    /// The base name in force (`bn`) and the record's own name (`n`), kept apart: the resolved name is the two
+    /// joined (`name`), which the decode loop matches without building it.
+    public var baseName: String
+    public var localName: String
     /// The SenML unit symbol as sent (`Cel`, `Pa`, `%`), or nil.
     public var unit: String?
     public var value: SenMLValue?
@@ -18,6 +21,9 @@ public struct SenMLRecord: Hashable, Sendable {
     public var time: Double
     public var updateTime: Double?
     public var version: Int
+
+    /// The resolved name (RFC 8428 §4.5.1): base name and name joined.
+    public var name: String { baseName + localName }
 
     /// Seconds at or above which a resolved time is absolute (RFC 8428 §4.5.3).
     public static let absoluteTimeThreshold: Double = 268_435_456
@@ -172,9 +178,9 @@ public enum SenMLPack {
                 packVersion = version
             }
             if valueCount > 1 { return .failure(.multipleValues(record: index)) }
-            let fullName = baseName + (name ?? "")
-            if fullName.isEmpty { return .failure(.missingName(record: index)) }
-            if !isValidName(fullName) { return .failure(.invalidName(record: index)) }
+            let localName = name ?? ""
+            if baseName.isEmpty && localName.isEmpty { return .failure(.missingName(record: index)) }
+            if !isValidName(baseName, localName) { return .failure(.invalidName(record: index)) }
             // §4.5.4: the base value is added to a numeric value; a missing v with a base value gives the base value.
             if case .number(let v)? = value, let baseValue {
                 value = .number(baseValue.adding(v))
@@ -188,27 +194,27 @@ public enum SenMLPack {
             if value == nil && sum == nil { return .failure(.noValue(record: index)) }
             records.append(
                 SenMLRecord(
-                    index: index, name: fullName, unit: unit ?? baseUnit, value: value, sum: sum,
+                    index: index, baseName: baseName, localName: localName, unit: unit ?? baseUnit, value: value,
+                    sum: sum,
                     time: baseTime + time, updateTime: updateTime, version: packVersion ?? SenMLPack.version))
         }
         return .success(records)
     }
 
-    /// RFC 8428 §4.5.1: only `A–Z a–z 0–9 - : . / _`, starting with a letter or digit.
-    static func isValidName(_ name: String) -> Bool {
-        var first = true
-        for c in name.utf8 {
-            let alnum = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A)
-            if first {
-                if !alnum { return false }
-                first = false
-            } else if !(alnum || c == UInt8(ascii: "-") || c == UInt8(ascii: ":") || c == UInt8(ascii: ".")
-                || c == UInt8(ascii: "/") || c == UInt8(ascii: "_"))
-            {
-                return false
-            }
-        }
-        return true
+    /// RFC 8428 §4.5.1: only `A–Z a–z 0–9 - : . / _`, starting with a letter or digit; of the base name and name
+    /// joined.
+    static func isValidName(_ base: String, _ name: String) -> Bool {
+        guard let first = base.utf8.first ?? name.utf8.first, isNameStart(first) else { return false }
+        return base.utf8.allSatisfy(isNameByte) && name.utf8.allSatisfy(isNameByte)
+    }
+
+    static func isNameStart(_ c: UInt8) -> Bool {
+        (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A)
+    }
+
+    static func isNameByte(_ c: UInt8) -> Bool {
+        isNameStart(c) || c == UInt8(ascii: "-") || c == UInt8(ascii: ":") || c == UInt8(ascii: ".")
+            || c == UInt8(ascii: "/") || c == UInt8(ascii: "_")
     }
 }
 
@@ -263,11 +269,5 @@ enum Base64URL {
 
 extension SenMLPack {
     /// Whether a fragment (such as a profile's name suffix) uses only SenML name characters.
-    public static func isValidNameFragment(_ s: String) -> Bool {
-        s.utf8.allSatisfy {
-            ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A)
-                || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".")
-                || $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "_")
-        }
-    }
+    public static func isValidNameFragment(_ s: String) -> Bool { s.utf8.allSatisfy(isNameByte) }
 }

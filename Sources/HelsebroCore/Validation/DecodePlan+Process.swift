@@ -196,10 +196,11 @@ extension DecodePlan {
     func senmlReadings(_ records: [SenMLRecord], receiveTime: Timestamp?, into out: inout [Reading]) -> Rejection? {
         let percentIsPercentage = firmware?.quirks.senmlPercentIsPercentage ?? false
         for record in records {
-            if profile.ignoredSources.contains(where: { MetricSource.senml($0).matches(senmlName: record.name) }) {
+            let (base, name) = (record.baseName, record.localName)
+            if profile.ignoredSources.contains(where: { MetricSource.senml($0).matches(senmlBase: base, name: name) }) {
                 continue
             }
-            guard let metric = metrics.firstIndex(where: { $0.source.matches(senmlName: record.name) }) else {
+            guard let metric = metrics.firstIndex(where: { $0.source.matches(senmlBase: base, name: name) }) else {
                 return .senmlNameNotInProfile(record: record.index)
             }
             var unit = UCUMUnit.none
