@@ -37,7 +37,8 @@ public struct HL7Message: Sendable {
                 var segments: [HL7Segment] = []
                 text.forEachSegment { segment in
                     var fields: [String] = []
-                    text.forEachField(segment) { _, range in fields.append(Self.text(text.slice(range), isUTF8: isUTF8))
+                    text.forEachField(segment) { _, range in
+                        fields.append(Self.text(text.slice(range), isUTF8: isUTF8))
                     }
                     segments.append(HL7Segment(name: fields[0], fields: fields))
                 }

@@ -14,9 +14,9 @@ struct HL7Text {
     /// four distinct encoding characters, every segment named by three capital letters or digits.
     ///
     /// MLLP framing bytes (0x0B, 0x1C) are removed first; that is the one case that copies the payload.
-    static func open<R>(_ payload: UnsafeRawBufferPointer, _ body: (HL7Text) -> Result<R, HL7Problem>) -> Result<
-        R, HL7Problem
-    > {
+    static func open<R>(
+        _ payload: UnsafeRawBufferPointer, _ body: (HL7Text) -> Result<R, HL7Problem>
+    ) -> Result<R, HL7Problem> {
         if payload.contains(where: { $0 == 0x0B || $0 == 0x1C }) {
             let cleaned = payload.filter { $0 != 0x0B && $0 != 0x1C }
             return cleaned.withUnsafeBytes { open($0, body) }
