@@ -18,8 +18,10 @@ public struct HL7Message: Sendable {
 
     let separators: Separators
     public var segments: [HL7Segment]
-    /// The message without MLLP framing bytes.
+    /// The message without MLLP framing bytes, as the reader checked it.
     let bytes: [UInt8]
+    /// Where the reader found MSH-1 in `bytes`.
+    let fieldSeparatorIndex: Int
     /// Whether the message is UTF-8; if not, its text is ISO 8859-1.
     let isUTF8: Bool
 
@@ -30,10 +32,9 @@ public struct HL7Message: Sendable {
     public var subcomponent: Character { Character(Unicode.Scalar(separators.subcomponent)) }
 
     public static func parse(_ bytes: [UInt8]) -> Result<HL7Message, HL7Problem> {
-        let cleaned = bytes.contains(0x0B) || bytes.contains(0x1C) ? bytes.filter { $0 != 0x0B && $0 != 0x1C } : bytes
-        let isUTF8 = String(validating: cleaned, as: UTF8.self) != nil
-        return cleaned.withUnsafeBytes { raw in
-            HL7Text.check(raw).map { text in
+        bytes.withUnsafeBytes { payload in
+            HL7Text.open(payload) { text in
+                let isUTF8 = String(validating: text.bytes, as: UTF8.self) != nil
                 var segments: [HL7Segment] = []
                 text.forEachSegment { segment in
                     var fields: [String] = []
@@ -42,8 +43,18 @@ public struct HL7Message: Sendable {
                     }
                     segments.append(HL7Segment(name: fields[0], fields: fields))
                 }
-                return HL7Message(separators: text.separators, segments: segments, bytes: cleaned, isUTF8: isUTF8)
+                return .success(
+                    HL7Message(
+                        separators: text.separators, segments: segments, bytes: Array(text.bytes),
+                        fieldSeparatorIndex: text.fieldSeparatorIndex, isUTF8: isUTF8))
             }
+        }
+    }
+
+    /// The in-place reader over `bytes`, which `parse` has checked.
+    func withText<R>(_ body: (HL7Text) -> R) -> R {
+        bytes.withUnsafeBytes {
+            body(HL7Text(bytes: $0, separators: separators, fieldSeparatorIndex: fieldSeparatorIndex))
         }
     }
 

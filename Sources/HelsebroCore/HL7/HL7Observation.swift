@@ -44,25 +44,22 @@ public struct HL7Result: Sendable {
     /// Times: OBX-14, else the nearest earlier OBX whose OBX-4 is an ancestor of this one's (the IHE examples put the
     /// time on the compound or channel OBX), else OBR-7. A time without a UTC offset is read with `clock`.
     public static func read(_ message: HL7Message, clock: DeviceClock = .utc) -> Result<HL7Result, HL7Problem> {
-        message.bytes.withUnsafeBytes { raw in
-            HL7Text.check(raw).flatMap { text in
-                var result = HL7Result(
-                    controlID: message.segments.first?[10] ?? "", patientIdentifiers: [], observations: [], problems: []
-                )
-                let failure = text.observations(clock: clock) { read in
-                    switch read {
-                    case .success(let o): result.observations.append(HL7Observation(o, of: message, text))
-                    case .failure(let p): result.problems.append(p)
-                    }
+        message.withText { text in
+            var result = HL7Result(
+                controlID: message.segments.first?[10] ?? "", patientIdentifiers: [], observations: [], problems: [])
+            let failure = text.observations(clock: clock) { read in
+                switch read {
+                case .success(let o): result.observations.append(HL7Observation(o, of: message, text))
+                case .failure(let p): result.problems.append(p)
                 }
-                if let failure { return .failure(failure) }
-                for pid in message.segments("PID") {
-                    for rep in message.repetitions(pid[3]) where !rep.isEmpty {
-                        result.patientIdentifiers.append(message.components(rep)[0])
-                    }
-                }
-                return .success(result)
             }
+            if let failure { return .failure(failure) }
+            for pid in message.segments("PID") {
+                for rep in message.repetitions(pid[3]) where !rep.isEmpty {
+                    result.patientIdentifiers.append(message.components(rep)[0])
+                }
+            }
+            return .success(result)
         }
     }
 }

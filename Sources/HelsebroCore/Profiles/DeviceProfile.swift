@@ -66,13 +66,10 @@ public enum MetricSource: Hashable, Sendable {
     }
 
     /// Whether an HL7 observation matches this source: by numeric code, never by label.
-    public func matches(_ o: HL7Observation) -> Bool { matches(mdc: o.mdc, loinc: o.loinc) }
-
-    /// Whether an HL7 observation with these codes matches this source.
-    public func matches(mdc: UInt32?, loinc: String?) -> Bool {
+    public func matches(_ o: HL7Observation) -> Bool {
         switch self {
-        case .mdc(let c): mdc == c
-        case .loinc(let c): loinc == c
+        case .mdc(let c): o.mdc == c
+        case .loinc(let c): o.loinc == c
         default: false
         }
     }
