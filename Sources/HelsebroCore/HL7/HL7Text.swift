@@ -89,15 +89,13 @@ struct HL7Text {
     func forEachField(_ segment: Range<Int>, _ body: (Int, Range<Int>) -> Void) {
         let isMSH = isSegment(segment, "MSH")
         var n = 0
-        var start = segment.lowerBound
-        for i in segment.lowerBound...segment.upperBound where i == segment.upperBound || bytes[i] == separators.field {
-            body(n, start..<i)
+        forEachPart(of: segment, by: separators.field) { field in
+            body(n, field)
             if n == 0 && isMSH {
                 n += 1
                 body(n, fieldSeparatorIndex..<fieldSeparatorIndex + 1)
             }
             n += 1
-            start = i + 1
         }
     }
 
