@@ -146,6 +146,11 @@ struct DecodePlanTests {
         ).get()
         #expect(run(lenient, .senmlJSON, percent).1.map(\.value.text) == ["97"])
         #expect(run(strict, .senmlJSON, Array(#"[{"n":"x:heart","v":1}]"#.utf8)).0 == .senmlNameNotInProfile(record: 0))
+        // A problem of the pack in a later record outranks the profile's in an earlier one, as when the pack was
+        // resolved whole before any record was bound.
+        #expect(
+            run(strict, .senmlJSON, Array(#"[{"n":"x:heart","v":1},{"n":"x:temp","v":1,"v":2}]"#.utf8)).0
+                == .senml(.duplicateLabel(record: 1, label: "v")))
         #expect(
             run(strict, .senmlJSON, Array(#"[{"n":"x:temp","u":"K","v":310}]"#.utf8)).0
                 == .unknownSenMLUnit(record: 0, unit: "K"))

@@ -158,6 +158,6 @@ extension DecimalValue {
     /// The shortest decimal that reads back as `value` (as Swift prints it), or nil for NaN and infinities.
     public init?(shortest value: Double) {
         guard value.isFinite else { return nil }
-        self.init(text: Array(value.description.utf8))
+        self.init(text: value.description.utf8)
     }
 }

@@ -81,9 +81,16 @@ public enum MetricSource: Hashable, Sendable {
     /// is the suffix, or ends with `:`, `/` or `.` and the suffix. Names are ASCII (checked when the pack is read), so
     /// bytes are compared.
     public func matches(senmlBase base: String, name: String) -> Bool {
+        matches(senmlBase: base.utf8, name: name.utf8)
+    }
+
+    /// As `matches(senmlBase:name:)`, on the names' bytes.
+    public func matches<Base: BidirectionalCollection<UInt8>, Name: BidirectionalCollection<UInt8>>(
+        senmlBase base: Base, name: Name
+    ) -> Bool {
         guard case .senml(let suffix) = self else { return false }
-        var fromName = name.utf8.reversed().makeIterator()
-        var fromBase = base.utf8.reversed().makeIterator()
+        var fromName = name.reversed().makeIterator()
+        var fromBase = base.reversed().makeIterator()
         func next() -> UInt8? { fromName.next() ?? fromBase.next() }
         for byte in suffix.utf8.reversed() where next() != byte { return false }
         guard let before = next() else { return true }

@@ -10,16 +10,15 @@ struct CBORReader {
 
     init(_ bytes: UnsafeRawBufferPointer) { b = bytes }
 
-    static func parse(_ bytes: UnsafeRawBufferPointer) -> Result<SenMLNode, SenMLProblem> {
+    /// Reads the whole payload onto `tape` (the root is item 0).
+    static func read(_ bytes: UnsafeRawBufferPointer, into tape: inout SenMLTape) -> SenMLProblem? {
         var r = CBORReader(bytes)
         do {
-            let node = try r.item()
-            if r.i != bytes.count { throw SenMLProblem.trailingData(offset: r.i) }
-            return .success(node)
-        } catch let p as SenMLProblem {
-            return .failure(p)
+            try r.item(&tape)
+            if r.i != bytes.count { return .trailingData(offset: r.i) }
+            return nil
         } catch {
-            return .failure(.malformedCBOR(offset: r.i))
+            return error
         }
     }
 
@@ -52,7 +51,7 @@ struct CBORReader {
         return Int(n)
     }
 
-    mutating func item() throws(SenMLProblem) -> SenMLNode {
+    mutating func item(_ tape: inout SenMLTape) throws(SenMLProblem) {
         let start = i
         let initial = try byte()
         let major = initial >> 5
@@ -60,87 +59,78 @@ struct CBORReader {
         switch major {
         case 0:
             guard let n = try argument(info) else { throw fail() }
-            return .number(Double(n), n <= UInt64(Int64.max) ? DecimalValue(mantissa: Int64(n), exponent: 0) : nil)
+            tape.append(
+                .number(Double(n), n <= UInt64(Int64.max) ? DecimalValue(mantissa: Int64(n), exponent: 0) : nil))
         case 1:
             guard let n = try argument(info) else { throw fail() }
             let value = -1 - Double(n)
-            return .number(value, n < UInt64(Int64.max) ? DecimalValue(mantissa: -1 - Int64(n), exponent: 0) : nil)
-        case 2:
+            tape.append(
+                .number(value, n < UInt64(Int64.max) ? DecimalValue(mantissa: -1 - Int64(n), exponent: 0) : nil))
+        case 2, 3:
             let n = try length(info, at: start)
-            defer { i += n }
-            return .bytes(Array(b[i..<(i + n)]))
-        case 3:
-            let n = try length(info, at: start)
-            guard let s = String(validating: b[i..<(i + n)], as: UTF8.self) else {
-                throw SenMLProblem.invalidUTF8(offset: i)
-            }
+            var item = SenMLItem(major == 2 ? .bytes : .text)
+            item.start = Int32(i)
+            item.length = Int32(n)
+            if major == 3, !UTF8Check.isValid(tape.bytes(item)) { throw SenMLProblem.invalidUTF8(offset: i) }
             i += n
-            return .text(s)
-        case 4:
+            tape.append(item)
+        case 4, 5:
             let n = try length(info, at: start)
             depth += 1
             if depth > JSONReader.maxDepth { throw SenMLProblem.nestingTooDeep }
-            var items: [SenMLNode] = []
-            // Not `n`: every nested array may announce as many items as there are bytes left, and reserving each
-            // would let one 256 KiB payload ask for 32 levels × 256 K nodes before a single item is read.
-            items.reserveCapacity(min(n, 16))
-            for _ in 0..<n { items.append(try item()) }
+            let index = tape.append(SenMLItem(major == 4 ? .array : .map))
+            // A map's keys are items too: the resolver reads a label from an integer or text key.
+            for _ in 0..<(major == 4 ? n : 2 * n) { try item(&tape) }
             depth -= 1
-            return .array(items)
-        case 5:
-            let n = try length(info, at: start)
-            depth += 1
-            if depth > JSONReader.maxDepth { throw SenMLProblem.nestingTooDeep }
-            var members: [(key: SenMLLabel, value: SenMLNode)] = []
-            for _ in 0..<n {
-                let key: SenMLLabel
-                switch try item() {
-                case .number(_, let d?) where d.exponent == 0: key = SenMLLabel(cbor: d.mantissa)
-                case .text(let s): key = SenMLLabel(json: s)
-                default: key = .unknown("?")
-                }
-                members.append((key, try item()))
-            }
-            depth -= 1
-            return .map(members)
+            tape.close(index, count: n)
         case 6:
             guard let tag = try argument(info) else { throw fail() }
-            let inner = try item()
-            if tag == 4, case .array(let parts) = inner, parts.count == 2,
-                case .number(_, let e?) = parts[0], e.exponent == 0,
-                case .number(_, let m?) = parts[1], m.exponent == 0,
+            // Tags nest like arrays: counted, or a payload of nothing but tag bytes would recurse once per byte.
+            depth += 1
+            if depth > JSONReader.maxDepth { throw SenMLProblem.nestingTooDeep }
+            let inner = tape.count
+            try item(&tape)
+            depth -= 1
+            guard tag == 4 else { return }
+            // A decimal fraction (tag 4): [exponent, mantissa], both integers, replaced by the one number it is;
+            // anything else under tag 4 is not a number SenML can use.
+            let parts = tape[inner]
+            var decimal: DecimalValue?
+            if parts.kind == .array, parts.count == 2, parts.end == Int32(inner + 3),
+                let e = tape[inner + 1].exact, tape[inner + 1].kind == .number, e.exponent == 0,
+                let m = tape[inner + 2].exact, tape[inner + 2].kind == .number, m.exponent == 0,
                 (-127...127).contains(e.mantissa)
             {
-                let d = DecimalValue(mantissa: m.mantissa, exponent: Int8(e.mantissa))
-                return .number(d.double, d)
+                decimal = DecimalValue(mantissa: m.mantissa, exponent: Int8(e.mantissa))
             }
-            return tag == 4 ? .other : inner
+            tape.truncate(to: inner)
+            tape.append(decimal.map { .number($0.double, $0) } ?? SenMLItem(.other))
         default:
             switch info {
-            case 20: return .bool(false)
-            case 21: return .bool(true)
-            case 22, 23: return .null
+            case 20: tape.append(.bool(false))
+            case 21: tape.append(.bool(true))
+            case 22, 23: tape.append(SenMLItem(.null))
             case 25:
                 guard let h = try argument(info) else { throw fail() }
-                return float(Float16Bits.decode(UInt16(h)))
+                tape.append(float(Float16Bits.decode(UInt16(h))))
             case 26:
                 guard let f = try argument(info) else { throw fail() }
-                return float(Float(bitPattern: UInt32(f)))
+                tape.append(float(Float(bitPattern: UInt32(f))))
             case 27:
                 guard let d = try argument(info) else { throw fail() }
                 let x = Double(bitPattern: d)
-                return .number(x, DecimalValue(shortest: x))
+                tape.append(.number(x, DecimalValue(shortest: x)))
             case 31: throw SenMLProblem.indefiniteLength(offset: start)
             default:
                 _ = try argument(info)
-                return .other
+                tape.append(SenMLItem(.other))
             }
         }
     }
 
     /// A float keeps the shortest decimal that round-trips at its own width, as RFC 8428 §6 asks producers to choose.
-    func float(_ f: Float) -> SenMLNode {
-        .number(Double(f), f.isFinite ? DecimalValue(text: Array(f.description.utf8)) : nil)
+    func float(_ f: Float) -> SenMLItem {
+        .number(Double(f), f.isFinite ? DecimalValue(text: f.description.utf8) : nil)
     }
 }
 

@@ -1,6 +1,7 @@
-/// A strict RFC 8259 JSON reader producing `SenMLNode`s, without Foundation.
+/// A strict RFC 8259 JSON reader that lays a SenML pack out on a `SenMLTape`, without Foundation and without
+/// allocating: strings stay where they are in the payload unless they have escapes.
 ///
-/// Object keys become SenML labels. Depth is bounded so hostile input cannot exhaust the stack.
+/// Depth is bounded so hostile input cannot exhaust the stack.
 struct JSONReader {
     let b: UnsafeRawBufferPointer
     var i = 0
@@ -9,18 +10,17 @@ struct JSONReader {
 
     init(_ bytes: UnsafeRawBufferPointer) { b = bytes }
 
-    static func parse(_ bytes: UnsafeRawBufferPointer) -> Result<SenMLNode, SenMLProblem> {
+    /// Reads the whole payload onto `tape` (the root is item 0).
+    static func read(_ bytes: UnsafeRawBufferPointer, into tape: inout SenMLTape) -> SenMLProblem? {
         var r = JSONReader(bytes)
         do {
             r.skipSpace()
-            let node = try r.value()
+            try r.value(&tape)
             r.skipSpace()
-            if r.i != bytes.count { throw SenMLProblem.trailingData(offset: r.i) }
-            return .success(node)
-        } catch let p as SenMLProblem {
-            return .failure(p)
+            if r.i != bytes.count { return .trailingData(offset: r.i) }
+            return nil
         } catch {
-            return .failure(.malformedJSON(offset: r.i))
+            return error
         }
     }
 
@@ -30,16 +30,22 @@ struct JSONReader {
 
     func fail() -> SenMLProblem { .malformedJSON(offset: i) }
 
-    mutating func value() throws(SenMLProblem) -> SenMLNode {
+    mutating func value(_ tape: inout SenMLTape) throws(SenMLProblem) {
         guard i < b.count else { throw fail() }
         switch b[i] {
-        case UInt8(ascii: "{"): return try object()
-        case UInt8(ascii: "["): return try array()
-        case UInt8(ascii: "\""): return .text(try string())
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
-        default: return try number()
+        case UInt8(ascii: "{"): try object(&tape)
+        case UInt8(ascii: "["): try array(&tape)
+        case UInt8(ascii: "\""): try string(&tape)
+        case UInt8(ascii: "t"):
+            try literal("true")
+            tape.append(.bool(true))
+        case UInt8(ascii: "f"):
+            try literal("false")
+            tape.append(.bool(false))
+        case UInt8(ascii: "n"):
+            try literal("null")
+            tape.append(SenMLItem(.null))
+        default: try number(&tape)
         }
     }
 
@@ -55,28 +61,28 @@ struct JSONReader {
         if depth > JSONReader.maxDepth { throw SenMLProblem.nestingTooDeep }
     }
 
-    mutating func object() throws(SenMLProblem) -> SenMLNode {
+    mutating func object(_ tape: inout SenMLTape) throws(SenMLProblem) {
         try enter()
         i += 1
-        // JSON does not say how many members or items follow: room for a SenML record's usual few, so that the
-        // array is allocated once rather than grown (CBOR announces its counts).
-        var members: [(key: SenMLLabel, value: SenMLNode)] = []
-        members.reserveCapacity(8)
+        let index = tape.append(SenMLItem(.map))
+        var members = 0
         skipSpace()
         if i < b.count, b[i] == UInt8(ascii: "}") {
             i += 1
             depth -= 1
-            return .map(members)
+            tape.close(index, count: 0)
+            return
         }
         while true {
             skipSpace()
             guard i < b.count, b[i] == UInt8(ascii: "\"") else { throw fail() }
-            let key = try string()
+            try string(&tape)
             skipSpace()
             guard i < b.count, b[i] == UInt8(ascii: ":") else { throw fail() }
             i += 1
             skipSpace()
-            members.append((SenMLLabel(json: key), try value()))
+            try value(&tape)
+            members += 1
             skipSpace()
             guard i < b.count else { throw fail() }
             if b[i] == UInt8(ascii: ",") {
@@ -86,24 +92,27 @@ struct JSONReader {
             guard b[i] == UInt8(ascii: "}") else { throw fail() }
             i += 1
             depth -= 1
-            return .map(members)
+            tape.close(index, count: members)
+            return
         }
     }
 
-    mutating func array() throws(SenMLProblem) -> SenMLNode {
+    mutating func array(_ tape: inout SenMLTape) throws(SenMLProblem) {
         try enter()
         i += 1
-        var items: [SenMLNode] = []
-        items.reserveCapacity(8)
+        let index = tape.append(SenMLItem(.array))
+        var items = 0
         skipSpace()
         if i < b.count, b[i] == UInt8(ascii: "]") {
             i += 1
             depth -= 1
-            return .array(items)
+            tape.close(index, count: 0)
+            return
         }
         while true {
             skipSpace()
-            items.append(try value())
+            try value(&tape)
+            items += 1
             skipSpace()
             guard i < b.count else { throw fail() }
             if b[i] == UInt8(ascii: ",") {
@@ -113,7 +122,8 @@ struct JSONReader {
             guard b[i] == UInt8(ascii: "]") else { throw fail() }
             i += 1
             depth -= 1
-            return .array(items)
+            tape.close(index, count: items)
+            return
         }
     }
 
@@ -135,12 +145,12 @@ struct JSONReader {
         return v
     }
 
-    mutating func string() throws(SenMLProblem) -> String {
+    /// Reads a string onto the tape: its bytes where they are when it has no escapes, else unescaped into scratch.
+    mutating func string(_ tape: inout SenMLTape) throws(SenMLProblem) {
         i += 1
         let start = i
-        // The common case (SenML keys, names and units): ASCII without escapes up to the closing quote. Those bytes
-        // are the text, with nothing to unescape or validate; copying them one by one and validating the copy was a
-        // third of reading a pack. Anything else takes the full path below.
+        // The common case (SenML keys, names and units): no escapes up to the closing quote. Those bytes are the
+        // text, with nothing to unescape, and nothing to validate if they are ASCII.
         var end = i
         var ascii = true
         while end < b.count {
@@ -149,11 +159,23 @@ struct JSONReader {
             if c >= 0x80 { ascii = false }
             end += 1
         }
-        if ascii, end < b.count, b[end] == UInt8(ascii: "\"") {
+        var item = SenMLItem(.text)
+        if end < b.count, b[end] == UInt8(ascii: "\"") {
             i = end + 1
-            return String(decoding: UnsafeRawBufferPointer(rebasing: b[start..<end]), as: UTF8.self)
+            guard ascii || UTF8Check.isValid(UnsafeRawBufferPointer(rebasing: b[start..<end])) else {
+                throw SenMLProblem.invalidUTF8(offset: start)
+            }
+            item.start = Int32(start)
+            item.length = Int32(end - start)
+            tape.append(item)
+            return
         }
-        var out: [UInt8] = []
+        let outStart = tape.scratchUsed
+        var o = outStart
+        func put(_ byte: UInt8) {
+            tape.scratch[o] = byte
+            o += 1
+        }
         while true {
             guard i < b.count else { throw fail() }
             let c = b[i]
@@ -168,12 +190,12 @@ struct JSONReader {
                 let e = b[i]
                 i += 1
                 switch e {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
-                case UInt8(ascii: "b"): out.append(0x08)
-                case UInt8(ascii: "f"): out.append(0x0C)
-                case UInt8(ascii: "n"): out.append(0x0A)
-                case UInt8(ascii: "r"): out.append(0x0D)
-                case UInt8(ascii: "t"): out.append(0x09)
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): put(e)
+                case UInt8(ascii: "b"): put(0x08)
+                case UInt8(ascii: "f"): put(0x0C)
+                case UInt8(ascii: "n"): put(0x0A)
+                case UInt8(ascii: "r"): put(0x0D)
+                case UInt8(ascii: "t"): put(0x09)
                 case UInt8(ascii: "u"):
                     var scalar = try hex4()
                     if (0xD800...0xDBFF).contains(scalar) {
@@ -188,19 +210,23 @@ struct JSONReader {
                         throw fail()
                     }
                     guard let u = Unicode.Scalar(scalar) else { throw fail() }
-                    out.append(contentsOf: Array(String(Character(u)).utf8))
+                    UTF8.encode(u, into: put)
                 default: throw fail()
                 }
             } else {
-                out.append(c)
+                put(c)
                 i += 1
             }
         }
-        guard let s = String(validating: out, as: UTF8.self) else { throw SenMLProblem.invalidUTF8(offset: start) }
-        return s
+        tape.scratchUsed = o
+        item.inScratch = true
+        item.start = Int32(outStart)
+        item.length = Int32(o - outStart)
+        guard UTF8Check.isValid(tape.bytes(item)) else { throw SenMLProblem.invalidUTF8(offset: start) }
+        tape.append(item)
     }
 
-    mutating func number() throws(SenMLProblem) -> SenMLNode {
+    mutating func number(_ tape: inout SenMLTape) throws(SenMLProblem) {
         let start = i
         if i < b.count, b[i] == UInt8(ascii: "-") { i += 1 }
         guard i < b.count, b[i] >= 0x30 && b[i] <= 0x39 else { throw fail() }
@@ -221,8 +247,19 @@ struct JSONReader {
             while i < b.count, b[i] >= 0x30 && b[i] <= 0x39 { i += 1 }
         }
         let text = UnsafeRawBufferPointer(rebasing: b[start..<i])
-        let string = String(decoding: text, as: UTF8.self)
-        guard let d = Double(string) else { throw fail() }
-        return .number(d, DecimalValue(text: text))
+        let exact = DecimalValue(text: text)
+        guard let d = JSONReader.double(text, exact: exact) else { throw fail() }
+        tape.append(.number(d, exact))
+    }
+
+    /// The nearest Double to a JSON number. When its decimal form has a mantissa below 2⁵³ and a power of ten up to
+    /// 10²², both are exact Doubles and one IEEE multiplication or division rounds correctly, as strtod does
+    /// (Clinger's fast path), with no String made; other numbers are read by the standard library.
+    static func double(_ text: UnsafeRawBufferPointer, exact: DecimalValue?) -> Double? {
+        if let exact, exact.mantissa.magnitude < 1 << 53, (-22...22).contains(exact.exponent) {
+            if exact.mantissa == 0 { return text.first == UInt8(ascii: "-") ? -0.0 : 0.0 }
+            return exact.double
+        }
+        return Double(String(decoding: text, as: UTF8.self))
     }
 }

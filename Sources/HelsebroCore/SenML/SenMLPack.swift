@@ -29,10 +29,15 @@ public struct SenMLRecord: Hashable, Sendable {
     public static let absoluteTimeThreshold: Double = 268_435_456
 
     /// Places the record's time: absolute as is, relative against `receiveTime`.
+    public func timestamp(receiveTime: Timestamp?) -> (time: Timestamp?, relative: Bool) {
+        Self.timestamp(time, receiveTime: receiveTime)
+    }
+
+    /// Places a resolved time: absolute as is, relative against `receiveTime`.
     ///
     /// A time far outside any plausible one (`1e300`, an infinite half float) saturates at ±9 × 10¹⁸ µs, which
     /// validation then rejects as before 2000 or in the future, rather than trapping on the conversion.
-    public func timestamp(receiveTime: Timestamp?) -> (time: Timestamp?, relative: Bool) {
+    static func timestamp(_ time: Double, receiveTime: Timestamp?) -> (time: Timestamp?, relative: Bool) {
         if time >= SenMLRecord.absoluteTimeThreshold {
             return (Timestamp(microseconds: Self.saturatedMicroseconds(time)), false)
         }
@@ -52,17 +57,59 @@ public struct SenMLRecord: Hashable, Sendable {
     }
 }
 
+/// A resolved SenML record as the decode loop sees it: names, unit and text values are the payload's bytes (or
+/// the tape's scratch), valid only while the pack is read.
+struct SenMLRecordView {
+    enum Value {
+        case number(DecimalValue)
+        case string(UnsafeRawBufferPointer)
+        case bool(Bool)
+        case data(UnsafeRawBufferPointer)
+        /// `vd` sent as base64url text (JSON); checked, decoded only when a `SenMLRecord` is made.
+        case base64(UnsafeRawBufferPointer)
+    }
+
+    var index: Int
+    var baseName: UnsafeRawBufferPointer
+    var localName: UnsafeRawBufferPointer
+    var unit: UnsafeRawBufferPointer?
+    var value: Value?
+    var sum: DecimalValue?
+    var time: Double
+    var updateTime: Double?
+    var version: Int
+}
+
+extension SenMLRecord {
+    init(_ view: SenMLRecordView) {
+        func text(_ b: UnsafeRawBufferPointer) -> String { String(decoding: b, as: UTF8.self) }
+        let value: SenMLValue? =
+            switch view.value {
+            case .number(let d): .number(d)
+            case .string(let b): .string(text(b))
+            case .bool(let flag): .bool(flag)
+            case .data(let b): .data(Array(b))
+            case .base64(let b): .data(Base64URL.decode(b) ?? [])
+            case nil: nil
+            }
+        self.init(
+            index: view.index, baseName: text(view.baseName), localName: text(view.localName),
+            unit: view.unit.map(text), value: value, sum: view.sum, time: view.time, updateTime: view.updateTime,
+            version: view.version)
+    }
+}
+
 /// SenML packs (RFC 8428) in JSON and CBOR.
 public enum SenMLPack {
     /// The version of SenML this reader understands (RFC 8428 §4.4: the default `bver`).
     public static let version = 10
 
     public static func decodeJSON(_ bytes: UnsafeRawBufferPointer) -> Result<[SenMLRecord], SenMLProblem> {
-        JSONReader.parse(bytes).flatMap(resolve)
+        decode(bytes, cbor: false)
     }
 
     public static func decodeCBOR(_ bytes: UnsafeRawBufferPointer) -> Result<[SenMLRecord], SenMLProblem> {
-        CBORReader.parse(bytes).flatMap(resolve)
+        decode(bytes, cbor: true)
     }
 
     public static func decodeJSON(_ bytes: [UInt8]) -> Result<[SenMLRecord], SenMLProblem> {
@@ -73,70 +120,109 @@ public enum SenMLPack {
         bytes.withUnsafeBytes { decodeCBOR($0) }
     }
 
+    static func decode(_ bytes: UnsafeRawBufferPointer, cbor: Bool) -> Result<[SenMLRecord], SenMLProblem> {
+        var records: [SenMLRecord] = []
+        if let problem = read(bytes, cbor: cbor, { records.append(SenMLRecord($0)) }) { return .failure(problem) }
+        return .success(records)
+    }
+
+    /// Reads a pack in place and hands each resolved record to `body`, in order, without allocating.
+    ///
+    /// The whole payload is read before the first record is handed over (a syntax error anywhere refuses the
+    /// pack), but records are resolved as they are handed over: a problem returned after some records were handed
+    /// over means the pack is refused all the same.
+    static func read(
+        _ bytes: UnsafeRawBufferPointer, cbor: Bool, _ body: (SenMLRecordView) -> Void
+    ) -> SenMLProblem? {
+        SenMLTape.with(bytes, scratch: !cbor) { tape in
+            if let problem = cbor ? CBORReader.read(bytes, into: &tape) : JSONReader.read(bytes, into: &tape) {
+                return problem
+            }
+            return resolve(tape, body)
+        }
+    }
+
     /// Applies base fields record by record (RFC 8428 §4.5): each base field holds until a later record carries
     /// the same base field again (§4, §5.1.6).
-    static func resolve(_ root: SenMLNode) -> Result<[SenMLRecord], SenMLProblem> {
-        guard case .array(let items) = root else { return .failure(.notAnArray) }
-        var baseName = ""
+    static func resolve(_ tape: SenMLTape, _ body: (SenMLRecordView) -> Void) -> SenMLProblem? {
+        let root = tape[0]
+        guard root.kind == .array else { return .notAnArray }
+        let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+        var baseName = empty
         var baseTime = 0.0
-        var baseUnit: String?
+        var baseUnit: UnsafeRawBufferPointer?
         var baseValue: DecimalValue?
         var baseSum: DecimalValue?
         var packVersion: Int?
-        var records: [SenMLRecord] = []
-        records.reserveCapacity(items.count)
-        for (index, item) in items.enumerated() {
-            guard case .map(let members) = item else { return .failure(.recordNotAMap(record: index)) }
+        var next = 1
+        for index in 0..<Int(root.count) {
+            let record = tape[next]
+            let firstKey = next + 1
+            next = Int(record.end)
+            guard record.kind == .map else { return .recordNotAMap(record: index) }
             // Duplicate labels: a record has a handful, compared in place; a set only for a (hostile) record of
             // many, where comparing each with all before it would be quadratic. A set per record was 40 % of
             // resolving a pack.
-            var seen = members.count > 16 ? Set<SenMLLabel>() : nil
-            var name: String?
-            var unit: String?
-            var value: SenMLValue?
+            var seen = record.count > 16 ? Set<SenMLKey.HashableKey>() : nil
+            var name: UnsafeRawBufferPointer?
+            var unit: UnsafeRawBufferPointer?
+            var value: SenMLRecordView.Value?
             var valueCount = 0
             var sum: DecimalValue?
             var time = 0.0
             var updateTime: Double?
             var version: Int?
-            for (k, (label, node)) in members.enumerated() {
-                let duplicate =
-                    seen != nil ? !seen!.insert(label).inserted : members[..<k].contains { $0.key == label }
-                if duplicate { return .failure(.duplicateLabel(record: index, label: label.text)) }
-                func number() -> Result<(Double, DecimalValue?), SenMLProblem> {
-                    guard case .number(let d, let exact) = node else {
-                        return .failure(.wrongType(record: index, label: label.text))
+            var keyAt = firstKey
+            for _ in 0..<Int(record.count) {
+                let key = SenMLKey(tape[keyAt], on: tape)
+                let node = tape[Int(tape[keyAt].end)]
+                var duplicate = false
+                if seen != nil {
+                    duplicate = !seen!.insert(key.hashable).inserted
+                } else {
+                    var earlier = firstKey
+                    while earlier < keyAt, !duplicate {
+                        duplicate = SenMLKey(tape[earlier], on: tape).same(as: key)
+                        earlier = Int(tape[Int(tape[earlier].end)].end)
                     }
-                    guard d.isFinite else { return .failure(.numberOutOfRange(record: index, label: label.text)) }
-                    return .success((d, exact))
+                }
+                keyAt = Int(node.end)
+                if duplicate { return .duplicateLabel(record: index, label: key.description) }
+                let label = key.label
+                func number() -> Result<Double, SenMLProblem> {
+                    guard node.kind == .number else { return .failure(.wrongType(record: index, label: label.name)) }
+                    guard node.double.isFinite else {
+                        return .failure(.numberOutOfRange(record: index, label: label.name))
+                    }
+                    return .success(node.double)
                 }
                 func decimal() -> Result<DecimalValue, SenMLProblem> {
-                    number().flatMap { d, exact in
-                        if let exact { return .success(exact) }
+                    number().flatMap { d in
+                        if let exact = node.exact { return .success(exact) }
                         guard let rounded = DecimalValue(shortest: d) else {
-                            return .failure(.numberOutOfRange(record: index, label: label.text))
+                            return .failure(.numberOutOfRange(record: index, label: label.name))
                         }
                         return .success(rounded)
                     }
                 }
-                func text() -> Result<String, SenMLProblem> {
-                    guard case .text(let s) = node else {
-                        return .failure(.wrongType(record: index, label: label.text))
-                    }
-                    return .success(s)
+                func text() -> Result<UnsafeRawBufferPointer, SenMLProblem> {
+                    guard node.kind == .text else { return .failure(.wrongType(record: index, label: label.name)) }
+                    return .success(tape.bytes(node))
                 }
                 do {
                     switch label {
                     case .bn: baseName = try text().get()
-                    case .bt: baseTime = try number().get().0
+                    case .bt: baseTime = try number().get()
                     case .bu: baseUnit = try text().get()
                     case .bv: baseValue = try decimal().get()
                     case .bs: baseSum = try decimal().get()
                     case .bver:
-                        guard case .number(let d, let exact?) = node, exact.exponent >= 0, d >= 0, d < 1_000_000 else {
-                            return .failure(.wrongType(record: index, label: "bver"))
+                        guard node.kind == .number, let exact = node.exact, exact.exponent >= 0, node.double >= 0,
+                            node.double < 1_000_000
+                        else {
+                            return .wrongType(record: index, label: "bver")
                         }
-                        version = Int(d)
+                        version = Int(node.double)
                     case .n: name = try text().get()
                     case .u: unit = try text().get()
                     case .v:
@@ -146,41 +232,39 @@ public enum SenMLPack {
                         value = .string(try text().get())
                         valueCount += 1
                     case .vb:
-                        guard case .bool(let flag) = node else {
-                            return .failure(.wrongType(record: index, label: "vb"))
-                        }
-                        value = .bool(flag)
+                        guard node.kind == .bool else { return .wrongType(record: index, label: "vb") }
+                        value = .bool(node.flag)
                         valueCount += 1
                     case .vd:
-                        switch node {
-                        case .bytes(let data): value = .data(data)
-                        case .text(let s):
-                            guard let data = Base64URL.decode(s) else { return .failure(.invalidBase64(record: index)) }
-                            value = .data(data)
-                        default: return .failure(.wrongType(record: index, label: "vd"))
+                        switch node.kind {
+                        case .bytes: value = .data(tape.bytes(node))
+                        case .text:
+                            guard Base64URL.isValid(tape.bytes(node)) else { return .invalidBase64(record: index) }
+                            value = .base64(tape.bytes(node))
+                        default: return .wrongType(record: index, label: "vd")
                         }
                         valueCount += 1
                     case .s: sum = try decimal().get()
-                    case .t: time = try number().get().0
-                    case .ut: updateTime = try number().get().0
-                    case .unknown(let l):
-                        if l.hasSuffix("_") { return .failure(.mustUnderstand(record: index, label: l)) }
+                    case .t: time = try number().get()
+                    case .ut: updateTime = try number().get()
+                    case .unknownText:
+                        if key.mustBeUnderstood { return .mustUnderstand(record: index, label: key.description) }
                     case .unknownInteger:
                         break
                     }
                 } catch {
-                    return .failure(error)
+                    return error
                 }
             }
             if let version {
-                if version > SenMLPack.version { return .failure(.versionTooNew(record: index, version: version)) }
-                if let packVersion, packVersion != version { return .failure(.versionMismatch(record: index)) }
+                if version > SenMLPack.version { return .versionTooNew(record: index, version: version) }
+                if let packVersion, packVersion != version { return .versionMismatch(record: index) }
                 packVersion = version
             }
-            if valueCount > 1 { return .failure(.multipleValues(record: index)) }
-            let localName = name ?? ""
-            if baseName.isEmpty && localName.isEmpty { return .failure(.missingName(record: index)) }
-            if !isValidName(baseName, localName) { return .failure(.invalidName(record: index)) }
+            if valueCount > 1 { return .multipleValues(record: index) }
+            let localName = name ?? empty
+            if baseName.isEmpty && localName.isEmpty { return .missingName(record: index) }
+            if !isValidName(baseName, localName) { return .invalidName(record: index) }
             // §4.5.4: the base value is added to a numeric value; a missing v with a base value gives the base value.
             if case .number(let v)? = value, let baseValue {
                 value = .number(baseValue.adding(v))
@@ -191,21 +275,21 @@ public enum SenMLPack {
                 sum = (baseSum ?? DecimalValue(mantissa: 0, exponent: 0)).adding(
                     sum ?? DecimalValue(mantissa: 0, exponent: 0))
             }
-            if value == nil && sum == nil { return .failure(.noValue(record: index)) }
-            records.append(
-                SenMLRecord(
+            if value == nil && sum == nil { return .noValue(record: index) }
+            body(
+                SenMLRecordView(
                     index: index, baseName: baseName, localName: localName, unit: unit ?? baseUnit, value: value,
-                    sum: sum,
-                    time: baseTime + time, updateTime: updateTime, version: packVersion ?? SenMLPack.version))
+                    sum: sum, time: baseTime + time, updateTime: updateTime,
+                    version: packVersion ?? SenMLPack.version))
         }
-        return .success(records)
+        return nil
     }
 
     /// RFC 8428 §4.5.1: only `A–Z a–z 0–9 - : . / _`, starting with a letter or digit; of the base name and name
     /// joined.
-    static func isValidName(_ base: String, _ name: String) -> Bool {
-        guard let first = base.utf8.first ?? name.utf8.first, isNameStart(first) else { return false }
-        return base.utf8.allSatisfy(isNameByte) && name.utf8.allSatisfy(isNameByte)
+    static func isValidName(_ base: UnsafeRawBufferPointer, _ name: UnsafeRawBufferPointer) -> Bool {
+        guard let first = base.first ?? name.first, isNameStart(first) else { return false }
+        return base.allSatisfy(isNameByte) && name.allSatisfy(isNameByte)
     }
 
     static func isNameStart(_ c: UInt8) -> Bool {
@@ -241,20 +325,18 @@ extension DecimalValue {
 
 /// base64url without padding (RFC 4648 §5), as RFC 8428 §5 requires for `vd`.
 enum Base64URL {
-    static func decode(_ text: String) -> [UInt8]? {
+    /// Whether `text` is base64url without padding: only its alphabet, and not one character left over (6 bits
+    /// cannot make a byte).
+    static func isValid(_ text: UnsafeRawBufferPointer) -> Bool {
+        text.count % 4 != 1 && text.allSatisfy { value($0) != nil }
+    }
+
+    static func decode(_ text: UnsafeRawBufferPointer) -> [UInt8]? {
         var out: [UInt8] = []
         var buffer: UInt32 = 0
         var bits = 0
-        for c in text.utf8 {
-            let v: UInt32
-            switch c {
-            case 0x41...0x5A: v = UInt32(c - 0x41)
-            case 0x61...0x7A: v = UInt32(c - 0x61 + 26)
-            case 0x30...0x39: v = UInt32(c - 0x30 + 52)
-            case UInt8(ascii: "-"): v = 62
-            case UInt8(ascii: "_"): v = 63
-            default: return nil
-            }
+        for c in text {
+            guard let v = value(c) else { return nil }
             buffer = buffer << 6 | v
             bits += 6
             if bits >= 8 {
@@ -264,6 +346,17 @@ enum Base64URL {
         }
         // A single leftover character (6 bits) cannot encode a byte.
         return bits >= 6 ? nil : out
+    }
+
+    static func value(_ c: UInt8) -> UInt32? {
+        switch c {
+        case 0x41...0x5A: UInt32(c - 0x41)
+        case 0x61...0x7A: UInt32(c - 0x61 + 26)
+        case 0x30...0x39: UInt32(c - 0x30 + 52)
+        case UInt8(ascii: "-"): 62
+        case UInt8(ascii: "_"): 63
+        default: nil
+        }
     }
 }
 

@@ -41,11 +41,16 @@ extension DecodePlan {
         case .gatt(let c):
             rejection = GattDecoder.decode(c, payload, options: plan.gatt, into: &out)
         case .senmlJSON, .senmlCBOR:
-            let records = plan.channel == .senmlJSON ? SenMLPack.decodeJSON(payload) : SenMLPack.decodeCBOR(payload)
-            switch records {
-            case .success(let records): rejection = senmlReadings(records, receiveTime: receiveTime, into: &out)
-            case .failure(let problem): rejection = .senml(problem)
+            // A problem of the pack itself, found in a later record, outranks one the profile finds in an earlier.
+            let percentIsPercentage = firmware?.quirks.senmlPercentIsPercentage ?? false
+            var first: Rejection?
+            let problem = SenMLPack.read(payload, cbor: plan.channel == .senmlCBOR) { record in
+                if first == nil {
+                    first = senmlReading(
+                        record, receiveTime: receiveTime, percentIsPercentage: percentIsPercentage, into: &out)
+                }
             }
+            rejection = problem.map { .senml($0) } ?? first
         case .hl7v2:
             rejection = .channelNotAccepted  // `process` reads HL7 v2 itself
         case .frame:
@@ -192,37 +197,38 @@ extension DecodePlan {
         return nil
     }
 
-    /// Turns resolved SenML records into readings bound to metrics, with units mapped from SenML to UCUM.
-    func senmlReadings(_ records: [SenMLRecord], receiveTime: Timestamp?, into out: inout [Reading]) -> Rejection? {
-        let percentIsPercentage = firmware?.quirks.senmlPercentIsPercentage ?? false
-        for record in records {
-            let (base, name) = (record.baseName, record.localName)
-            if profile.ignoredSources.contains(where: { MetricSource.senml($0).matches(senmlBase: base, name: name) }) {
-                continue
-            }
-            guard let metric = metrics.firstIndex(where: { $0.source.matches(senmlBase: base, name: name) }) else {
-                return .senmlNameNotInProfile(record: record.index)
-            }
-            var unit = UCUMUnit.none
-            if let symbol = record.unit {
-                guard let u = SenMLUnits.ucum(symbol, percentIsPercentage: percentIsPercentage) else {
-                    return .unknownSenMLUnit(record: record.index, unit: symbol)
-                }
-                unit = u
-            }
-            let value: MeasuredValue
-            switch record.value {
-            case .number(let d)?: value = .number(d)
-            case nil where record.sum != nil: value = .number(record.sum!)
-            default: return .senml(.wrongType(record: record.index, label: "v"))
-            }
-            let (time, relative) = record.timestamp(receiveTime: receiveTime)
-            var reading = Reading(field: .senmlRecord, value: value, unit: unit, time: time)
-            if relative && time != nil { reading.status.insert(.timeRelativeToReceive) }
-            reading.metric = Int16(metric)
-            reading.record = UInt16(truncatingIfNeeded: record.index)
-            out.append(reading)
+    /// Turns a resolved SenML record into a reading bound to a metric, with its unit mapped from SenML to UCUM.
+    func senmlReading(
+        _ record: SenMLRecordView, receiveTime: Timestamp?, percentIsPercentage: Bool, into out: inout [Reading]
+    ) -> Rejection? {
+        let (base, name) = (record.baseName, record.localName)
+        if profile.ignoredSources.contains(where: { MetricSource.senml($0).matches(senmlBase: base, name: name) }) {
+            return nil
         }
+        guard let metric = metrics.firstIndex(where: { $0.source.matches(senmlBase: base, name: name) }) else {
+            return .senmlNameNotInProfile(record: record.index)
+        }
+        var unit = UCUMUnit.none
+        if let bytes = record.unit {
+            // Unit symbols are short: a String of up to 15 bytes is stored inline, with no allocation.
+            let symbol = String(decoding: bytes, as: UTF8.self)
+            guard let u = SenMLUnits.ucum(symbol, percentIsPercentage: percentIsPercentage) else {
+                return .unknownSenMLUnit(record: record.index, unit: symbol)
+            }
+            unit = u
+        }
+        let value: MeasuredValue
+        switch record.value {
+        case .number(let d)?: value = .number(d)
+        case nil where record.sum != nil: value = .number(record.sum!)
+        default: return .senml(.wrongType(record: record.index, label: "v"))
+        }
+        let (time, relative) = SenMLRecord.timestamp(record.time, receiveTime: receiveTime)
+        var reading = Reading(field: .senmlRecord, value: value, unit: unit, time: time)
+        if relative && time != nil { reading.status.insert(.timeRelativeToReceive) }
+        reading.metric = Int16(metric)
+        reading.record = UInt16(truncatingIfNeeded: record.index)
+        out.append(reading)
         return nil
     }
 }
