@@ -158,6 +158,18 @@ struct DecodePlanTests {
         #expect(!MetricSource.senml("temp").matches(senmlName: "urn:x:skintemp"))
     }
 
+    @Test("a status set lists its flags in declaration order, from either word of bits")
+    func statusFlags() {
+        var rng = SplitMix(state: 11)
+        for _ in 0..<2_000 {
+            var set = StatusSet()
+            for flag in StatusFlag.allCases where rng.next() % 8 == 0 { set.insert(flag) }
+            #expect(set.flags == StatusFlag.allCases.filter(set.contains))
+        }
+        #expect(StatusSet().flags.isEmpty)
+        #expect(StatusFlag.allCases.count > 64, "the second word is not exercised")
+    }
+
     @Test("decoding and validating allocates nothing per payload once the buffer is warm")
     func reusesBuffer() throws {
         let plan = try DecodePlan.compile(profile: Self.bpProfile, firmware: nil).get()

@@ -223,6 +223,20 @@ public struct StatusSet: Hashable, Sendable {
         }
     }
 
-    /// The flags in declaration order.
-    public var flags: [StatusFlag] { StatusFlag.allCases.filter(contains) }
+    /// The flags in declaration order (raw values ascend in it), read off the set bits: most readings have none,
+    /// and then no array is made (`allCases.filter` made two per reading).
+    public var flags: [StatusFlag] {
+        guard !isEmpty else { return [] }
+        var list: [StatusFlag] = []
+        func add(_ word: UInt64, from base: Int) {
+            var bits = word
+            while bits != 0 {
+                if let flag = StatusFlag(rawValue: UInt8(base + bits.trailingZeroBitCount)) { list.append(flag) }
+                bits &= bits - 1
+            }
+        }
+        add(low, from: 0)
+        add(high, from: 64)
+        return list
+    }
 }
