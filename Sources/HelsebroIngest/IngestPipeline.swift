@@ -228,7 +228,8 @@ public final class IngestPipeline {
         // HL7: MSH-10 is the message's identity, and PID-3 names the patient the gateway believes it is about.
         var hl7: (controlID: String, patients: [String])?
         let oversized = m.payload.count > maxPayloadBytes
-        if Channel(route.channelText) == .hl7v2 && !oversized {
+        let channel = Channel(route.channelText)
+        if channel == .hl7v2 && !oversized {
             if let header = HL7Header.scan(m.payload) {
                 hl7 = (header.controlID, header.patients)
             } else if case .success(let message) = HL7Message.parse(m.payload), let msh = message.segments.first {
@@ -260,7 +261,7 @@ public final class IngestPipeline {
         guard let device = devices[route.device] else {
             return quarantine("unregistered-device", "device is not registered: register it with 'helsebro device add'")
         }
-        guard let channel = Channel(route.channelText), channel.isSupported else {
+        guard let channel, channel.isSupported else {
             return quarantine("unknown-channel", "channel '\(route.channelText)' is not a channel Helsebro decodes")
         }
         guard let plan = try? registry.plan(profile: device.profile, firmware: device.firmware) else {
