@@ -245,8 +245,22 @@ struct ChannelTests {
         #expect(Channel(text) == channel)
     }
 
-    @Test("unknown spellings", arguments: ["gatt/2A35", "gatt/2a99", "gatt/2a3", "senml", "json", ""])
+    @Test(
+        "unknown spellings",
+        arguments: [
+            "gatt/2A35", "gatt/2a99", "gatt/2a3", "senml", "json", "", "gatt/+a35", "gatt/-a35", "gatt/2a3g",
+            "gatx/2a35", "gatt/2a35 ", "gatt/2a3\u{301}", "gatt//2a3",
+        ])
     func unknown(text: String) {
         #expect(Channel(text) == nil)
+    }
+
+    @Test("every GATT characteristic by its four lowercase hex digits, and no other number")
+    func everyUUID() {
+        for uuid in 0...0xFFFF {
+            let hex = String(uuid, radix: 16)
+            let text = "gatt/" + String(repeating: "0", count: 4 - hex.count) + hex
+            #expect(Channel(text) == GattCharacteristic(rawValue: UInt16(uuid)).map { .gatt($0) }, "\(text)")
+        }
     }
 }

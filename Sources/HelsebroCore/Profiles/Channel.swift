@@ -18,11 +18,18 @@ public enum Channel: Hashable, Sendable {
         case "hl7v2": self = .hl7v2
         case "frame": self = .frame
         default:
-            guard text.hasPrefix("gatt/"), text.utf8.count == 9 else { return nil }
-            let hex = text.dropFirst(5)
-            guard hex.allSatisfy({ ("0"..."9").contains($0) || ("a"..."f").contains($0) }),
-                let uuid = UInt16(hex, radix: 16), let c = GattCharacteristic(rawValue: uuid)
-            else { return nil }
+            // `gatt/` and four lowercase hex digits, read as bytes.
+            let bytes = text.utf8
+            guard bytes.count == 9, bytes.starts(with: "gatt/".utf8) else { return nil }
+            var uuid: UInt16 = 0
+            for c in bytes.dropFirst(5) {
+                switch c {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): uuid = uuid << 4 | UInt16(c - UInt8(ascii: "0"))
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): uuid = uuid << 4 | UInt16(c - UInt8(ascii: "a") + 10)
+                default: return nil
+                }
+            }
+            guard let c = GattCharacteristic(rawValue: uuid) else { return nil }
             self = .gatt(c)
         }
     }
