@@ -53,15 +53,36 @@ public enum MessageIdentity {
     public static func of(
         device: String, channel: String, sequence: UInt64?, payload: [UInt8], receivedIfNoDeviceTime: Timestamp?
     ) -> String {
-        if let sequence { return "seq:\(device)/\(channel)/\(sequence)/\(hash128(payload))" }
-        var text = "hash:\(device)/\(channel)/\(hash128(payload))"
-        if let r = receivedIfNoDeviceTime { text += "@\(r.microseconds)" }
+        // Built in one String with room for all of it (interpolation and the hex pieces made six or more per
+        // message).
+        var text = ""
+        text.reserveCapacity(device.utf8.count + channel.utf8.count + 72)
+        text += sequence == nil ? "hash:" : "seq:"
+        text += device
+        text += "/"
+        text += channel
+        text += "/"
+        if let sequence {
+            text += String(sequence)
+            text += "/"
+        }
+        appendHash128(payload, to: &text)
+        if sequence == nil, let r = receivedIfNoDeviceTime {
+            text += "@"
+            text += String(r.microseconds)
+        }
         return text
     }
 
     /// Two FNV-1a 64-bit hashes with different offsets, as 32 hex digits. Not cryptographic: identities only need
     /// to be stable and collision-unlikely for one device and channel.
     public static func hash128(_ bytes: [UInt8]) -> String {
+        var text = ""
+        appendHash128(bytes, to: &text)
+        return text
+    }
+
+    static func appendHash128(_ bytes: [UInt8], to text: inout String) {
         var a: UInt64 = 0xcbf2_9ce4_8422_2325
         var b: UInt64 = 0x84222325_cbf29ce4
         for byte in bytes {
@@ -69,10 +90,13 @@ public enum MessageIdentity {
             b = (b ^ UInt64(byte ^ 0x5A)) &* 0x0000_0100_0000_01B3
         }
         b ^= UInt64(bytes.count)
-        func hex(_ v: UInt64) -> String {
-            let s = String(v, radix: 16)
-            return String(repeating: "0", count: 16 - s.count) + s
+        let digits: StaticString = "0123456789abcdef"
+        func hex(_ word: UInt64) {
+            for k in 0..<16 {
+                text.unicodeScalars.append(Unicode.Scalar(digits.utf8Start[Int((word >> UInt64(60 - 4 * k)) & 0xF)]))
+            }
         }
-        return hex(a) + hex(b)
+        hex(a)
+        hex(b)
     }
 }

@@ -40,3 +40,49 @@ struct TopicRouteTests {
         #expect(route?.device == "cuff-1" && route?.channelText == "gatt/2a35")
     }
 }
+
+/// Message identities are stored in journals: a new build must make exactly the identities an older one made, or a
+/// redelivered message would be journalled twice.
+@Suite("Message identities")
+struct MessageIdentityTests {
+    /// The identity as it was made before it was built in one String.
+    static func before(_ device: String, _ channel: String, _ sequence: UInt64?, _ payload: [UInt8], _ r: Timestamp?)
+        -> String
+    {
+        func hash128(_ bytes: [UInt8]) -> String {
+            var a: UInt64 = 0xcbf2_9ce4_8422_2325
+            var b: UInt64 = 0x84222325_cbf29ce4
+            for byte in bytes {
+                a = (a ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+                b = (b ^ UInt64(byte ^ 0x5A)) &* 0x0000_0100_0000_01B3
+            }
+            b ^= UInt64(bytes.count)
+            func hex(_ v: UInt64) -> String {
+                let s = String(v, radix: 16)
+                return String(repeating: "0", count: 16 - s.count) + s
+            }
+            return hex(a) + hex(b)
+        }
+        if let sequence { return "seq:\(device)/\(channel)/\(sequence)/\(hash128(payload))" }
+        var text = "hash:\(device)/\(channel)/\(hash128(payload))"
+        if let r { text += "@\(r.microseconds)" }
+        return text
+    }
+
+    @Test("the same identities as before, for 5,000 messages with and without sequence and receive time")
+    func sameAsBefore() {
+        var rng = SplitMix(state: 9)
+        let devices = ["cuff-1", "sim-bedside-ox-12", "å", ""]
+        for _ in 0..<5_000 {
+            let payload = (0..<Int(rng.next() % 40)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            let device = devices[Int(rng.next() % 4)]
+            let sequence = rng.next() % 3 == 0 ? rng.next() >> (rng.next() % 64) : nil
+            let received = rng.next() % 2 == 0 ? Timestamp(microseconds: Int64(rng.next() >> 2)) : nil
+            #expect(
+                MessageIdentity.of(
+                    device: device, channel: "gatt/2a35", sequence: sequence, payload: payload,
+                    receivedIfNoDeviceTime: received) == Self.before(device, "gatt/2a35", sequence, payload, received))
+        }
+        #expect(MessageIdentity.hash128([]) == "cbf29ce484222325" + "84222325cbf29ce4")
+    }
+}
