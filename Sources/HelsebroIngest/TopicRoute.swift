@@ -53,36 +53,57 @@ public enum MessageIdentity {
     public static func of(
         device: String, channel: String, sequence: UInt64?, payload: [UInt8], receivedIfNoDeviceTime: Timestamp?
     ) -> String {
-        // Built in one String with room for all of it (interpolation and the hex pieces made six or more per
-        // message).
-        var text = ""
-        text.reserveCapacity(device.utf8.count + channel.utf8.count + 72)
-        text += sequence == nil ? "hash:" : "seq:"
-        text += device
-        text += "/"
-        text += channel
-        text += "/"
-        if let sequence {
-            text += String(sequence)
-            text += "/"
+        // Written as bytes into a buffer on the stack and made a String once: interpolation and the hex pieces made
+        // six or more allocations per message.
+        let (a, b) = hash(payload)
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: device.utf8.count + channel.utf8.count + 96) {
+            buffer in
+            var n = 0
+            func put(_ text: String) {
+                for byte in text.utf8 {
+                    buffer[n] = byte
+                    n += 1
+                }
+            }
+            put(sequence == nil ? "hash:" : "seq:")
+            put(device)
+            put("/")
+            put(channel)
+            put("/")
+            // Decimal digits as `String(_:)` writes them (a String of more than 15 bytes would be allocated).
+            func put(_ value: UInt64, negative: Bool = false) {
+                if negative { put("-") }
+                let start = n
+                var rest = value
+                repeat {
+                    buffer[n] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    n += 1
+                    rest /= 10
+                } while rest > 0
+                var digits = UnsafeMutableBufferPointer(rebasing: buffer[start..<n])
+                digits.reverse()
+            }
+            if let sequence {
+                put(sequence)
+                put("/")
+            }
+            n = writeHex(a, b, into: buffer, at: n)
+            if sequence == nil, let r = receivedIfNoDeviceTime {
+                put("@")
+                put(r.microseconds.magnitude, negative: r.microseconds < 0)
+            }
+            return String(decoding: UnsafeMutableBufferPointer(rebasing: buffer[..<n]), as: UTF8.self)
         }
-        appendHash128(payload, to: &text)
-        if sequence == nil, let r = receivedIfNoDeviceTime {
-            text += "@"
-            text += String(r.microseconds)
-        }
-        return text
     }
 
     /// Two FNV-1a 64-bit hashes with different offsets, as 32 hex digits. Not cryptographic: identities only need
     /// to be stable and collision-unlikely for one device and channel.
     public static func hash128(_ bytes: [UInt8]) -> String {
-        var text = ""
-        appendHash128(bytes, to: &text)
-        return text
+        let (a, b) = hash(bytes)
+        return String(unsafeUninitializedCapacity: 32) { writeHex(a, b, into: $0, at: 0) }
     }
 
-    static func appendHash128(_ bytes: [UInt8], to text: inout String) {
+    static func hash(_ bytes: [UInt8]) -> (UInt64, UInt64) {
         var a: UInt64 = 0xcbf2_9ce4_8422_2325
         var b: UInt64 = 0x84222325_cbf29ce4
         for byte in bytes {
@@ -90,13 +111,17 @@ public enum MessageIdentity {
             b = (b ^ UInt64(byte ^ 0x5A)) &* 0x0000_0100_0000_01B3
         }
         b ^= UInt64(bytes.count)
+        return (a, b)
+    }
+
+    /// Writes `a` and `b` as 16 lowercase hex digits each at `at`; returns the index after them.
+    static func writeHex(_ a: UInt64, _ b: UInt64, into buffer: UnsafeMutableBufferPointer<UInt8>, at: Int) -> Int {
         let digits: StaticString = "0123456789abcdef"
-        func hex(_ word: UInt64) {
-            for k in 0..<16 {
-                text.unicodeScalars.append(Unicode.Scalar(digits.utf8Start[Int((word >> UInt64(60 - 4 * k)) & 0xF)]))
-            }
+        for k in 0..<16 {
+            let shift = UInt64(60 - 4 * k)
+            buffer[at + k] = digits.utf8Start[Int((a >> shift) & 0xF)]
+            buffer[at + 16 + k] = digits.utf8Start[Int((b >> shift) & 0xF)]
         }
-        hex(a)
-        hex(b)
+        return at + 32
     }
 }

@@ -77,12 +77,24 @@ struct MessageIdentityTests {
             let payload = (0..<Int(rng.next() % 40)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
             let device = devices[Int(rng.next() % 4)]
             let sequence = rng.next() % 3 == 0 ? rng.next() >> (rng.next() % 64) : nil
-            let received = rng.next() % 2 == 0 ? Timestamp(microseconds: Int64(rng.next() >> 2)) : nil
+            let received =
+                rng.next() % 2 == 0
+                ? Timestamp(microseconds: Int64(truncatingIfNeeded: rng.next() >> (rng.next() % 64))) : nil
             #expect(
                 MessageIdentity.of(
                     device: device, channel: "gatt/2a35", sequence: sequence, payload: payload,
                     receivedIfNoDeviceTime: received) == Self.before(device, "gatt/2a35", sequence, payload, received))
         }
         #expect(MessageIdentity.hash128([]) == "cbf29ce484222325" + "84222325cbf29ce4")
+        for (sequence, received) in [(UInt64(0), Int64(0)), (UInt64.max, Int64.min), (7, -1), (10, Int64.max)] {
+            #expect(
+                MessageIdentity.of(
+                    device: "d", channel: "c", sequence: sequence, payload: [1], receivedIfNoDeviceTime: nil)
+                    == Self.before("d", "c", sequence, [1], nil))
+            let r = Timestamp(microseconds: received)
+            #expect(
+                MessageIdentity.of(device: "d", channel: "c", sequence: nil, payload: [1], receivedIfNoDeviceTime: r)
+                    == Self.before("d", "c", nil, [1], r))
+        }
     }
 }
