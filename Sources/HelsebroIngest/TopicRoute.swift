@@ -65,11 +65,6 @@ public enum MessageIdentity {
                     n += 1
                 }
             }
-            put(sequence == nil ? "hash:" : "seq:")
-            put(device)
-            put("/")
-            put(channel)
-            put("/")
             // Decimal digits as `String(_:)` writes them (a String of more than 15 bytes would be allocated).
             func put(_ value: UInt64, negative: Bool = false) {
                 if negative { put("-") }
@@ -83,6 +78,11 @@ public enum MessageIdentity {
                 var digits = UnsafeMutableBufferPointer(rebasing: buffer[start..<n])
                 digits.reverse()
             }
+            put(sequence == nil ? "hash:" : "seq:")
+            put(device)
+            put("/")
+            put(channel)
+            put("/")
             if let sequence {
                 put(sequence)
                 put("/")
