@@ -34,7 +34,7 @@ public struct HL7Message: Sendable {
     public static func parse(_ bytes: [UInt8]) -> Result<HL7Message, HL7Problem> {
         bytes.withUnsafeBytes { payload in
             HL7Text.open(payload) { text in
-                let isUTF8 = String(validating: text.bytes, as: UTF8.self) != nil
+                let isUTF8 = UTF8Check.isValid(text.bytes)
                 var segments: [HL7Segment] = []
                 text.forEachSegment { segment in
                     var fields: [String] = []

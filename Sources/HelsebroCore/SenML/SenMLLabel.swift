@@ -110,7 +110,7 @@ struct SenMLKey {
         switch label {
         case .unknownText:
             if text.elementsEqual(other.text) { return true }
-            if text.allSatisfy({ $0 < 0x80 }) && other.text.allSatisfy({ $0 < 0x80 }) { return false }
+            if UTF8Check.isASCII(text) && UTF8Check.isASCII(other.text) { return false }
             return String(decoding: text, as: UTF8.self) == String(decoding: other.text, as: UTF8.self)
         case .unknownInteger: return integer == other.integer
         default: return true
@@ -137,7 +137,7 @@ struct SenMLKey {
     /// last byte being `_` is not enough when a prepended character joins it into one grapheme.
     var mustBeUnderstood: Bool {
         guard label == .unknownText, text.last == UInt8(ascii: "_") else { return false }
-        if text.allSatisfy({ $0 < 0x80 }) { return true }
+        if UTF8Check.isASCII(text) { return true }
         return String(decoding: text, as: UTF8.self).hasSuffix("_")
     }
 

@@ -93,23 +93,6 @@ struct SenMLTape {
     }
 }
 
-/// UTF-8 validity without making a String (which allocates beyond 15 bytes): the standard library's validating
-/// parser, the one `String(validating:)` uses.
-enum UTF8Check {
-    static func isValid(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        if bytes.allSatisfy({ $0 < 0x80 }) { return true }
-        var iterator = bytes.makeIterator()
-        var parser = Unicode.UTF8.ForwardParser()
-        while true {
-            switch parser.parseScalar(from: &iterator) {
-            case .valid: continue
-            case .emptyInput: return true
-            case .error: return false
-            }
-        }
-    }
-}
-
 /// Memory for tapes, kept per thread and reused: the decode loop reads one pack after another on one thread.
 ///
 /// A temporary allocation on the stack would do for a tape of up to 1 KiB only; above that the standard library
