@@ -58,8 +58,15 @@ struct HL7Text {
 
     /// Segments end with `\r`; `\n` and `\r\n` are accepted too, and empty lines skipped.
     static func forEachLine(_ b: UnsafeRawBufferPointer, _ body: (Range<Int>) -> Void) {
+        forEachNonEmptyPart(b, splitAt: { $0 == 0x0D || $0 == 0x0A }, body)
+    }
+
+    /// Each non-empty run of `b` between bytes for which `isSeparator` holds.
+    static func forEachNonEmptyPart(
+        _ b: UnsafeRawBufferPointer, splitAt isSeparator: (UInt8) -> Bool, _ body: (Range<Int>) -> Void
+    ) {
         var start = 0
-        for i in 0...b.count where i == b.count || b[i] == 0x0D || b[i] == 0x0A {
+        for i in 0...b.count where i == b.count || isSeparator(b[i]) {
             if i > start { body(start..<i) }
             start = i + 1
         }
@@ -370,10 +377,6 @@ extension HL7Text {
 
     /// The non-empty dot-separated levels of a sub-ID.
     static func forEachLevel(_ b: UnsafeRawBufferPointer, _ body: (Range<Int>) -> Void) {
-        var start = 0
-        for i in 0...b.count where i == b.count || b[i] == 0x2E {
-            if i > start { body(start..<i) }
-            start = i + 1
-        }
+        forEachNonEmptyPart(b, splitAt: { $0 == 0x2E }, body)
     }
 }
