@@ -1,0 +1,89 @@
+import Foundation
+import HelsebroJournal
+import HelsebroTestSupport
+import Testing
+
+/// The ingest batch's row inserts (`insertMany`, bound through the SQLite C API with the row's text copied into a
+/// buffer of the binder's own), read back from a real SQLite file.
+@Suite("SQLite row inserts")
+struct RowBinderTests {
+    @Test("text, empty text, NULL, non-ASCII, text larger than the buffer and rows that fill it read back exactly")
+    func roundTrip() throws {
+        try withTemporaryDirectory("helsebro-rows") { dir in
+            let database = try SQLiteDatabase(path: dir + "/rows.sqlite")
+            var rows: [[SQLValue]] = [
+                [.integer(0), .text(""), .null(.text), .text("x"), .blob([])],
+                [
+                    .integer(1), .text("exactly15bytes!"), .text("sixteen bytes!!!"), .text("Ærø 🫀 ñ"),
+                    .blob([0, 1, 2]),
+                ],
+                // Larger than the binder's buffer (16 KiB): bound as SQLite's own copy.
+                [
+                    .integer(2), .text(String(repeating: "a", count: 40_000)), .text("after the large one"),
+                    .text(""), .null(.blob),
+                ],
+                // Three values that fill the buffer together: the third does not fit.
+                [
+                    .integer(3), .text(String(repeating: "b", count: 7_000)),
+                    .text(String(repeating: "c", count: 7_000)),
+                    .text(String(repeating: "d", count: 7_000)), .blob([9]),
+                ],
+            ]
+            // Many rows of distinct text: each row reuses the buffer, and no row may see another's bytes.
+            for i in 4..<300 {
+                rows.append([
+                    .integer(Int64(i)), .text("patient-\(i)"), .text(String(repeating: "m", count: i % 37)),
+                    .text(i % 5 == 0 ? "" : "unit \(i)"), .blob([UInt8(i & 0xFF)]),
+                ])
+            }
+            let inserted = try database.write { db in
+                try db.execute(sql: "CREATE TABLE t (n INTEGER PRIMARY KEY, a TEXT, b TEXT, c TEXT, d BLOB)")
+                return try db.insertMany(
+                    into: "t", columns: ["n", "a", "b", "c", "d"], rows: rows, ignoringConflictsOn: nil)
+            }
+            #expect(inserted.count == rows.count && inserted.allSatisfy { $0 })
+            let stored = try database.read { db in
+                try db.fetchAll(
+                    sql: """
+                        SELECT n, a, b, c, d, a IS NULL AS an, b IS NULL AS bn, c IS NULL AS cn, d IS NULL AS dn
+                        FROM t ORDER BY n
+                        """)
+            }
+            #expect(stored.count == rows.count)
+            func text(_ v: SQLValue) -> String? { if case .text(let s) = v { s } else { nil } }
+            func blob(_ v: SQLValue) -> [UInt8]? { if case .blob(let b) = v { b } else { nil } }
+            for (row, s) in zip(rows, stored) {
+                let n: Int64 = s["n"]
+                #expect(n == (row[0] == .integer(n) ? n : -1))
+                for (i, column) in ["a", "b", "c"].enumerated() {
+                    let isNull: Int64 = s[column + "n"]
+                    let value: String? = s[column]
+                    #expect((isNull == 1) == (text(row[i + 1]) == nil), "row \(n) column \(column): NULL or not")
+                    #expect(value == text(row[i + 1]), "row \(n) column \(column)")
+                }
+                let d: [UInt8]? = s["d"]
+                let dn: Int64 = s["dn"]
+                #expect((dn == 1) == (blob(row[4]) == nil), "row \(n) column d: NULL or not")
+                if dn == 0 { #expect(d ?? [] == blob(row[4]), "row \(n) column d") }
+            }
+        }
+    }
+
+    @Test("with a key: rows whose key exists are skipped and reported, in the same statement")
+    func ignoringConflicts() throws {
+        try withTemporaryDirectory("helsebro-rows") { dir in
+            let database = try SQLiteDatabase(path: dir + "/rows.sqlite")
+            let rows: [[SQLValue]] = ["m-1", "m-2", "m-1", "", "m-3", ""].map { [.text($0), .integer(1)] }
+            let inserted = try database.write { db in
+                try db.execute(sql: "CREATE TABLE m (identity TEXT PRIMARY KEY, v INTEGER) WITHOUT ROWID")
+                return try db.insertMany(
+                    into: "m", columns: ["identity", "v"], rows: rows, ignoringConflictsOn: "identity")
+            }
+            #expect(inserted == [true, true, false, true, true, false])
+            let keys = try database.read { db in
+                try db.fetchAll(sql: "SELECT identity FROM m ORDER BY identity").map { $0["identity"] as String }
+            }
+            #expect(keys == ["", "m-1", "m-2", "m-3"])
+        }
+    }
+}
