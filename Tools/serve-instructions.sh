@@ -13,13 +13,7 @@ n=${1:-5000}
 runs=${2:-3}
 source Tools/lib.sh
 build_release
-if ! command -v valgrind > /dev/null; then
-    sudo=""
-    [[ $(id -u) -ne 0 ]] && sudo=sudo
-    echo "serve-instructions: installing valgrind"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends valgrind > /dev/null
-fi
+Tools/setup.sh valgrind
 out=.build/serve-instructions
 mkdir -p "$out"
 # valgrind 3.19 gives up on the Swift binary's DWARF; without it (symbols kept) it reads the symbol table.
