@@ -188,6 +188,33 @@ struct AlertRuleTests {
         let resolved = engine.evaluate(patient: "p", metric: m, thresholds: m.alerts, value: d(150), at: t(30))
         #expect(resolved.map(\.transition) == ["resolved"] && resolved.first?.state == "resolved")
     }
+
+    @Test("alert keys: equal fields are one key; text moved between fields, or a different device, is another")
+    func keys() {
+        typealias Key = AlertEngine.Key
+        let a = Key(patient: "p-1", metric: "systolic", kind: AlertEngine.Kind.thresholdHigh)
+        let same = Key(patient: String("p-" + "1"), metric: "systolic", kind: AlertEngine.Kind.thresholdHigh)
+        #expect(a == same && a.hashValue == same.hashValue)
+        let others = [
+            Key(patient: "p-1s", metric: "ystolic", kind: AlertEngine.Kind.thresholdHigh),
+            Key(patient: "p-1", metric: "systolic", kind: AlertEngine.Kind.thresholdLow),
+            Key(patient: "p-1", metric: "systolic", kind: AlertEngine.Kind.thresholdHigh, device: "cuff-1"),
+            Key(patient: "p-1", metric: "systolicthreshold-high", kind: ""),
+            Key(patient: "pasient-æøå", metric: "systolic", kind: AlertEngine.Kind.thresholdHigh),
+        ]
+        for other in others { #expect(other != a) }
+        // A table of many keys finds each one, and none that was not put in.
+        var table: [Key: Int] = [:]
+        for p in 0..<300 {
+            for m in ["systolic", "diastolic", "spo2"] { table[Key(patient: "p-\(p)", metric: m, kind: "rate")] = p }
+        }
+        #expect(table.count == 900)
+        var found = 0
+        for p in 0..<300 where table[Key(patient: "p-\(p)", metric: "spo2", kind: "rate")] == p { found += 1 }
+        #expect(found == 300)
+        #expect(table[Key(patient: "p-300", metric: "spo2", kind: "rate")] == nil)
+        #expect(table[Key(patient: "p-1", metric: "spo2", kind: "rate", device: "x")] == nil)
+    }
 }
 
 @Suite("NEWS2 from the latest vital signs")

@@ -69,6 +69,55 @@ struct RowBinderTests {
         }
     }
 
+    @Test("without a key: rows go several to a statement, in their order, whatever their number")
+    func chunks() throws {
+        try withTemporaryDirectory("helsebro-rows") { dir in
+            let database = try SQLiteDatabase(path: dir + "/rows.sqlite")
+            for count in [0, 1, 2, 3, 31, 32, 33, 63, 64, 65, 100, 1_000] {
+                let rows: [[SQLValue]] = (0..<count).map { k in
+                    [.integer(Int64(k)), .text("row \(k) of \(count)"), k % 7 == 0 ? .null(.text) : .text("\(k * 3)")]
+                }
+                let inserted = try database.write { db in
+                    try db.execute(sql: "DROP TABLE IF EXISTS t")
+                    try db.execute(sql: "CREATE TABLE t (id INTEGER PRIMARY KEY, k INTEGER, a TEXT, b TEXT)")
+                    return try db.insertMany(into: "t", columns: ["k", "a", "b"], rows: rows, ignoringConflictsOn: nil)
+                }
+                #expect(inserted == Array(repeating: true, count: count))
+                let stored = try database.read { db in try db.fetchAll(sql: "SELECT id, k, a, b FROM t ORDER BY id") }
+                #expect(stored.count == count, "\(count) rows")
+                for (position, s) in stored.enumerated() {
+                    let id: Int64 = s["id"]
+                    let k: Int64 = s["k"]
+                    let a: String = s["a"]
+                    let b: String? = s["b"]
+                    // Ids in the rows' order: the journal's reading ids follow the batch.
+                    #expect(id == Int64(position + 1) && k == Int64(position), "\(count) rows: row \(position)")
+                    #expect(a == "row \(k) of \(count)" && b == (k % 7 == 0 ? nil : "\(k * 3)"), "\(count): row \(k)")
+                }
+            }
+        }
+    }
+
+    @Test("without a key: a row that breaks a constraint fails the whole write, rows before it in its statement too")
+    func chunkFailure() throws {
+        try withTemporaryDirectory("helsebro-rows") { dir in
+            let database = try SQLiteDatabase(path: dir + "/rows.sqlite")
+            try database.write { db in try db.execute(sql: "CREATE TABLE t (k INTEGER CHECK (k <> 40))") }
+            let rows: [[SQLValue]] = (0..<64).map { [.integer(Int64($0))] }
+            #expect(throws: (any Error).self) {
+                try database.write { db in
+                    try db.insertMany(into: "t", columns: ["k"], rows: rows, ignoringConflictsOn: nil)
+                }
+            }
+            let left = try database.read { db in try db.fetchAll(sql: "SELECT k FROM t") }
+            #expect(left.isEmpty)
+            let fine = try database.write { db in
+                try db.insertMany(into: "t", columns: ["k"], rows: Array(rows[..<40]), ignoringConflictsOn: nil)
+            }
+            #expect(fine.count == 40)
+        }
+    }
+
     @Test("with a key: rows whose key exists are skipped and reported, in the same statement")
     func ignoringConflicts() throws {
         try withTemporaryDirectory("helsebro-rows") { dir in
@@ -84,6 +133,56 @@ struct RowBinderTests {
                 try db.fetchAll(sql: "SELECT identity FROM m ORDER BY identity").map { $0["identity"] as String }
             }
             #expect(keys == ["", "m-1", "m-2", "m-3"])
+        }
+    }
+
+    @Test("with a key: many rows, repeats within the batch and keys already stored, as one row at a time would")
+    func ignoringConflictsMany() throws {
+        try withTemporaryDirectory("helsebro-rows") { dir in
+            let database = try SQLiteDatabase(path: dir + "/rows.sqlite")
+            try database.write { db in
+                try db.execute(sql: "CREATE TABLE m (identity TEXT PRIMARY KEY, v INTEGER) WITHOUT ROWID")
+            }
+            var stored = Set<String>()
+            var generator = SystemRandomNumberGenerator()
+            for count in [1, 5, 33, 100, 1_000] {
+                let keys = (0..<count).map { _ in
+                    "hash:dev/gatt/2a35/\(Int.random(in: 0..<(count * 2), using: &generator))"
+                }
+                var expected: [Bool] = []
+                for k in keys { expected.append(stored.insert(k).inserted) }
+                let inserted = try database.write { db in
+                    try db.insertMany(
+                        into: "m", columns: ["v", "identity"], rows: keys.map { [.integer(1), .text($0)] },
+                        ignoringConflictsOn: "identity")
+                }
+                #expect(inserted == expected, "\(count) rows")
+            }
+            let n = try database.read { db in try db.fetchAll(sql: "SELECT COUNT(*) AS n FROM m")[0]["n"] as Int }
+            #expect(n == stored.count)
+        }
+    }
+
+    @Test("with a key: keys compare byte for byte, as SQLite compares them, not as Swift compares Strings")
+    func ignoringConflictsBytes() throws {
+        try withTemporaryDirectory("helsebro-rows") { dir in
+            let database = try SQLiteDatabase(path: dir + "/rows.sqlite")
+            let composed = "hl7:monitor-\u{E9}/1"  // é as one code point
+            let decomposed = "hl7:monitor-e\u{301}/1"  // e and a combining accent: equal as Swift Strings
+            #expect(composed == decomposed)
+            let first = try database.write { db in
+                try db.execute(sql: "CREATE TABLE m (identity TEXT PRIMARY KEY) WITHOUT ROWID")
+                return try db.insertMany(
+                    into: "m", columns: ["identity"], rows: [[.text(decomposed)]], ignoringConflictsOn: "identity")
+            }
+            #expect(first == [true])
+            // The composed key is new to SQLite; the decomposed one is stored already.
+            let second = try database.write { db in
+                try db.insertMany(
+                    into: "m", columns: ["identity"], rows: [[.text(composed)], [.text(decomposed)]],
+                    ignoringConflictsOn: "identity")
+            }
+            #expect(second == [true, false])
         }
     }
 }

@@ -20,17 +20,43 @@ public struct AlertEngine: Sendable {
     public static let system = "helsebro"
 
     public struct Key: Hashable, Sendable {
-        public var patient: String
-        public var metric: String
-        public var kind: String
+        public let patient: String
+        public let metric: String
+        public let kind: String
         /// The device, for device-status and missing-data alerts; empty otherwise.
-        public var device: String
+        public let device: String
+        /// FNV-1a of the four fields, computed once per key. Keys are looked up several times per reading, and the
+        /// standard hashing of four Strings cost about 900 instructions per lookup, a quarter of all rule work.
+        let digest: UInt64
 
         public init(patient: String, metric: String, kind: String, device: String = "") {
             self.patient = patient
             self.metric = metric
             self.kind = kind
             self.device = device
+            var d: UInt64 = 0xcbf2_9ce4_8422_2325
+            Self.mix(patient, into: &d)
+            Self.mix(metric, into: &d)
+            Self.mix(kind, into: &d)
+            Self.mix(device, into: &d)
+            digest = d
+        }
+
+        private static func mix(_ field: String, into d: inout UInt64) {
+            var text = field
+            text.withUTF8 { bytes in
+                for byte in bytes { d = (d ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+            }
+            // 0xFF never occurs in UTF-8: ("ab", "c") and ("a", "bc") differ.
+            d = (d ^ 0xFF) &* 0x0000_0100_0000_01B3
+        }
+
+        /// The seeded hasher still mixes the digest, so the table's layout is not predictable from outside.
+        public func hash(into hasher: inout Hasher) { hasher.combine(digest) }
+
+        public static func == (a: Key, b: Key) -> Bool {
+            a.digest == b.digest && a.patient == b.patient && a.metric == b.metric && a.kind == b.kind
+                && a.device == b.device
         }
     }
 
