@@ -2,8 +2,9 @@ import CSQLite
 import GRDB
 
 /// Binds and steps one of GRDB's prepared statements through the SQLite C API, for the row inserts of the
-/// ingest batch: building GRDB `StatementArguments` for every row was the largest single cost of journalling
-/// (`perf` under the realistic mix). Only inside a GRDB write; GRDB resets the statement before its own next use.
+/// ingest batch and the journal's other INSERT, UPDATE, DELETE and SELECT statements: building GRDB
+/// `StatementArguments` for every row was the largest single cost of journalling (`perf` under the realistic mix). Only inside a GRDB read or write; GRDB resets the statement before its own next
+/// use.
 ///
 /// A row's text is copied into a buffer of the binder's own and bound as SQLITE_STATIC, valid until the row has
 /// been stepped. Bound as SQLITE_TRANSIENT instead, SQLite allocated, copied and freed every value, under its
@@ -78,16 +79,40 @@ final class RowBinder {
         }
     }
 
-    /// Runs the statement and resets it for the next row.
-    func step() throws {
-        let code = sqlite3_step(statement)
+    /// Runs the statement, passing each row it returns to `row`, and resets it for the next use.
+    func step(row: (OpaquePointer) -> Void = { _ in }) throws {
+        var code = sqlite3_step(statement)
         defer {
             sqlite3_reset(statement)
             used = 0
         }
+        while code == SQLITE_ROW {
+            row(statement)
+            code = sqlite3_step(statement)
+        }
         guard code == SQLITE_DONE else {
             let message = connection.map { String(cString: sqlite3_errmsg($0)) } ?? "SQLite error"
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
+        }
+    }
+
+    /// Column `column` of the statement's current row.
+    static func value(_ statement: OpaquePointer, column: Int32) -> SQLValue {
+        switch sqlite3_column_type(statement, column) {
+        case SQLITE_INTEGER: return .integer(sqlite3_column_int64(statement, column))
+        case SQLITE_FLOAT: return .real(sqlite3_column_double(statement, column))
+        case SQLITE_TEXT:
+            // By length, not up to a NUL: text may hold one.
+            let start = sqlite3_column_text(statement, column)
+            let count = Int(sqlite3_column_bytes(statement, column))
+            guard let start, count > 0 else { return .text("") }
+            return .text(String(decoding: UnsafeBufferPointer(start: start, count: count), as: UTF8.self))
+        case SQLITE_BLOB:
+            let start = sqlite3_column_blob(statement, column)
+            let count = Int(sqlite3_column_bytes(statement, column))
+            guard let start, count > 0 else { return .blob([]) }
+            return .blob(Array(UnsafeRawBufferPointer(start: start, count: count)))
+        default: return .null(.text)
         }
     }
 }

@@ -118,6 +118,48 @@ struct RowBinderTests {
         }
     }
 
+    @Test("statements: arguments counted against parameters, values read back as stored, any statement runs")
+    func statements() throws {
+        try withTemporaryDirectory("helsebro-rows") { dir in
+            let database = try SQLiteDatabase(path: dir + "/rows.sqlite")
+            let changed = try database.write { db in
+                try db.execute(sql: "CREATE TABLE v (i INTEGER, r REAL, t TEXT, b BLOB)")
+                try db.execute(
+                    sql: "INSERT INTO v (i, r, t, b) VALUES (?, ?, ?, ?)",
+                    arguments: [Int64(1), 2.5, "a\u{0}b æ", [UInt8]([0, 255])])
+                try db.execute(
+                    sql: "\n  insert into v (i, r, t, b) values (?, ?, ?, ?)",
+                    arguments: [Int64(2), Double?.none, String(repeating: "long ", count: 1_000), [UInt8]()])
+                try db.execute(sql: "INSERT INTO v (i, t) VALUES (?, ?)", arguments: [Int64(3), ""])
+                return try db.execute(sql: "UPDATE v SET r = ? WHERE i >= ?", arguments: [-1.0, Int64(2)])
+            }
+            #expect(changed == 2)
+            #expect(throws: (any Error).self) {
+                try database.write { db in
+                    try db.execute(sql: "INSERT INTO v (i, t) VALUES (?, ?)", arguments: [Int64(4)])
+                }
+            }
+            #expect(throws: (any Error).self) {
+                try database.read { db in try db.fetchAll(sql: "SELECT i FROM v WHERE i = ?", arguments: []) }
+            }
+            let rows = try database.read { db in
+                try db.fetchAll(sql: "SELECT i, r, t, b, t IS NULL AS tn FROM v WHERE i > ? ORDER BY i", arguments: [0])
+            }
+            #expect(rows.map { $0.values[0] } == [.integer(1), .integer(2), .integer(3)])
+            #expect(rows.map { $0["r"] as Double? } == [2.5, -1, -1])
+            #expect(rows.map { $0["t"] as String } == ["a\u{0}b æ", String(repeating: "long ", count: 1_000), ""])
+            #expect(rows.map { $0["tn"] as Int } == [0, 0, 0])
+            #expect(rows[0].values[3] == .blob([0, 255]) && rows[2]["b"] as [UInt8]? == nil)
+            // Not INSERT, UPDATE, DELETE or SELECT: through GRDB, with the same results.
+            let other = try database.read { db in
+                try db.fetchAll(sql: "WITH x AS (SELECT ? AS one) SELECT one FROM x", arguments: ["ok"])
+            }
+            #expect(other.map { $0["one"] as String } == ["ok"])
+            let mode = try database.read { db in try db.fetchAll(sql: "PRAGMA journal_mode") }
+            #expect(mode.map { $0["journal_mode"] as String } == ["wal"])
+        }
+    }
+
     @Test("with a key: rows whose key exists are skipped and reported, in the same statement")
     func ignoringConflicts() throws {
         try withTemporaryDirectory("helsebro-rows") { dir in
