@@ -46,6 +46,10 @@ public final class SQLiteDatabase: SQLDatabase {
             }
         }
         pool = try DatabasePool(path: path, configuration: configuration)
+        // GRDB's pool switches its writer to WAL mode after `prepareDatabase` and sets `synchronous = NORMAL` there,
+        // which syncs the log only at checkpoints: a batch already acknowledged to the broker could be lost in a
+        // power cut. The writer is one connection for the pool's life: set FULL on it again.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         try Self.migrator.migrate(pool)
     }
 

@@ -11,6 +11,17 @@ struct CheckpointTests {
         try withTemporaryDirectory("helsebro-ckpt") { dir in try backgroundCheckpoint(in: dir) }
     }
 
+    @Test("the writer commits with synchronous = FULL, after GRDB's WAL set-up lowered it to NORMAL")
+    func synchronousFull() throws {
+        try withTemporaryDirectory("helsebro-ckpt") { dir in
+            let database = try SQLiteDatabase(path: dir + "/journal.sqlite")
+            // 2 is FULL: the log is synced at every commit, so a batch acknowledged to the broker survives a power
+            // cut. NORMAL (1) syncs it only at checkpoints.
+            let level = try database.write { db in try db.scalar(Int.self, sql: "PRAGMA synchronous") }
+            #expect(level == 2)
+        }
+    }
+
     func backgroundCheckpoint(in dir: String) throws {
         let path = dir + "/journal.sqlite"
         let database = try SQLiteDatabase(path: path)
