@@ -22,6 +22,32 @@ struct CheckpointTests {
         }
     }
 
+    @Test("a writer that meets another connection's write lock waits for it, and then writes")
+    func waitsForTheLock() throws {
+        try withTemporaryDirectory("helsebro-ckpt") { dir in
+            let path = dir + "/journal.sqlite"
+            let first = try SQLiteDatabase(path: path)
+            let second = try SQLiteDatabase(path: path)
+            try first.write { db in try db.execute(sql: "CREATE TABLE t (who TEXT)") }
+            let holding = DispatchSemaphore(value: 0)
+            let done = DispatchSemaphore(value: 0)
+            DispatchQueue.global().async {
+                try? second.write { db in
+                    try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: ["second"])
+                    holding.signal()
+                    usleep(300_000)
+                }
+                done.signal()
+            }
+            holding.wait()
+            // The second connection holds the lock for 300 ms: this write waits instead of failing as busy.
+            try first.write { db in try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: ["first"]) }
+            done.wait()
+            let rows = try first.read { db in try db.fetchAll(sql: "SELECT who FROM t ORDER BY rowid") }
+            #expect(rows.map { $0["who"] as String } == ["second", "first"])
+        }
+    }
+
     func backgroundCheckpoint(in dir: String) throws {
         let path = dir + "/journal.sqlite"
         let database = try SQLiteDatabase(path: path)
