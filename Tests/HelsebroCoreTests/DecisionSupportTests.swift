@@ -189,6 +189,28 @@ struct AlertRuleTests {
         #expect(resolved.map(\.transition) == ["resolved"] && resolved.first?.state == "resolved")
     }
 
+    @Test("a patient's alerts come and go while another patient's stay open, over and over")
+    func patientsApart() {
+        let m = metric("systolic", alerts: AlertThresholds(high: d(180)))
+        var engine = AlertEngine()
+        func reading(_ p: String, _ v: Int64, _ s: Int64) -> [String] {
+            engine.evaluate(patient: p, metric: m, thresholds: m.alerts, value: d(v), at: t(s)).map(\.transition)
+        }
+        #expect(reading("p-2", 190, 0) == ["raised"])
+        var got: [[String]] = []
+        for cycle in Int64(0)..<3 {
+            let s = 10 + cycle * 100
+            got.append(reading("p-1", 190, s))
+            got.append(reading("p-1", 150, s + 10) + reading("p-1", 150, s + 20))
+            // Once resolved, p-1 has nothing open: a normal reading moves nothing.
+            got.append(reading("p-1", 150, s + 30))
+        }
+        #expect(got == Array(repeating: [["raised"], ["resolved"], []], count: 3).flatMap { $0 })
+        #expect(engine.openCount == 1)
+        #expect(reading("p-2", 150, 500) + reading("p-2", 150, 510) == ["resolved"])
+        #expect(engine.openCount == 0)
+    }
+
     @Test("alert keys: equal fields are one key; text moved between fields, or a different device, is another")
     func keys() {
         typealias Key = AlertEngine.Key

@@ -129,6 +129,9 @@ public struct AlertEngine: Sendable {
 
     public let settings: Settings
     var entries: [Key: Entry] = [:]
+    /// How many of `entries` each patient has. A patient with none, whose reading crosses nothing, needs no key
+    /// built and no lookup: most readings of most patients (`store` keeps the count).
+    var entriesPerPatient: [String: Int] = [:]
     var histories: [Key: RateHistory] = [:]
     var vitals: [String: News2Inputs] = [:]
 
@@ -161,12 +164,21 @@ public struct AlertEngine: Sendable {
             entry.unit = unit
         }
         if let e = Self.event(key, &entry, action, time: time, value: value) { events.append(e) }
-        if entry.machine.state == .inactive && condition == nil {
-            entries[key] = nil
-        } else {
-            entries[key] = entry
+        store(key, entry.machine.state == .inactive && condition == nil ? nil : entry)
+    }
+
+    /// Sets or removes the key's entry, keeping `entriesPerPatient`.
+    mutating func store(_ key: Key, _ entry: Entry?) {
+        if let entry {
+            if entries.updateValue(entry, forKey: key) == nil { entriesPerPatient[key.patient, default: 0] += 1 }
+        } else if entries.removeValue(forKey: key) != nil {
+            let left = (entriesPerPatient[key.patient] ?? 1) - 1
+            entriesPerPatient[key.patient] = left > 0 ? left : nil
         }
     }
+
+    /// The patient has no alert entry at all: a rule whose condition is not met has nothing to move.
+    func isQuiet(_ patient: String) -> Bool { entriesPerPatient[patient] == nil }
 
     static func event(
         _ key: Key, _ entry: inout Entry, _ action: AlertStateMachine.Action, time: Timestamp,
@@ -204,8 +216,10 @@ public struct AlertEngine: Sendable {
     ) -> [Event] {
         guard !a.isEmpty else { return [] }
         var events: [Event] = []
-        if a.low != nil || a.high != nil || a.criticalLow != nil || a.criticalHigh != nil {
-            let crossing = a.crossing(value.double)
+        let quiet = isQuiet(patient)
+        if a.low != nil || a.high != nil || a.criticalLow != nil || a.criticalHigh != nil,
+            case let crossing = a.crossing(value.double), crossing != nil || !quiet
+        {
             let tracker = ConditionTracker(
                 durationSeconds: a.durationSeconds.map(Int64.init), k: a.repeatCount ?? 1, n: a.repeatCount ?? 1)
             for direction in [ThresholdCrossing.Direction.low, .high] {
@@ -227,6 +241,7 @@ public struct AlertEngine: Sendable {
                 let change = history.change(
                     to: value.double, at: time, within: rule.withinSeconds, rising: kind == Kind.rateRise)
                 let crossed = change.map { abs($0) >= rule.by.double } ?? false
+                if quiet && !crossed { continue }
                 let shown =
                     DecimalValue(rounding: change ?? 0, places: max(metric.decimals, rule.by.decimalPlaces)) ?? value
                 step(
@@ -248,8 +263,10 @@ public struct AlertEngine: Sendable {
         patient: String, device: String, status: StatusSet, watched: [StatusFlag], at time: Timestamp
     ) -> [Event] {
         var events: [Event] = []
+        let quiet = isQuiet(patient)
         for flag in watched {
             let on = status.contains(flag)
+            if quiet && !on { continue }
             step(
                 Key(patient: patient, metric: flag.name, kind: Kind.deviceStatus, device: device),
                 condition: on ? .warning : nil, threshold: nil, value: DecimalValue(mantissa: on ? 1 : 0, exponent: 0),
@@ -265,6 +282,7 @@ public struct AlertEngine: Sendable {
     ) -> [Event] {
         var events: [Event] = []
         let silent = max(0, now.seconds - lastSeen.seconds)
+        if silent <= expectedSeconds && isQuiet(patient) { return [] }
         step(
             Key(patient: patient, metric: "readings", kind: Kind.missingData, device: device),
             condition: silent > expectedSeconds ? .warning : nil,
@@ -312,6 +330,7 @@ public struct AlertEngine: Sendable {
             case .lowMedium: (.warning, 3)
             case .low: nil
             }
+        if level == nil && isQuiet(patient) { return [] }
         var events: [Event] = []
         step(
             Key(patient: patient, metric: "news2", kind: Kind.news2), condition: level?.0,
@@ -369,13 +388,15 @@ public struct AlertEngine: Sendable {
             default: continue
             }
             let device = a.key.kind == Kind.deviceStatus || a.key.kind == Kind.missingData
-            entries[a.key] = Entry(
-                tracker: ConditionTracker(),
-                machine: AlertStateMachine(
-                    restoring: state, resolveAfter: device ? 1 : settings.resolveAfter,
-                    escalateAfterSeconds: settings.escalateAfterSeconds,
-                    resolveHoldSeconds: a.key.kind == Kind.news2 ? settings.news2ResolveHoldSeconds : 0),
-                severity: a.severity, threshold: a.threshold, value: a.value, unit: a.unit)
+            store(
+                a.key,
+                Entry(
+                    tracker: ConditionTracker(),
+                    machine: AlertStateMachine(
+                        restoring: state, resolveAfter: device ? 1 : settings.resolveAfter,
+                        escalateAfterSeconds: settings.escalateAfterSeconds,
+                        resolveHoldSeconds: a.key.kind == Kind.news2 ? settings.news2ResolveHoldSeconds : 0),
+                    severity: a.severity, threshold: a.threshold, value: a.value, unit: a.unit))
         }
     }
 }
