@@ -19,6 +19,14 @@ struct CheckpointTests {
             // cut. NORMAL (1) syncs it only at checkpoints.
             let level = try database.write { db in try db.scalar(Int.self, sql: "PRAGMA synchronous") }
             #expect(level == 2)
+            // The writer's other settings, which nothing after our set-up may change either.
+            for (pragma, expected) in [
+                ("foreign_keys", 1), ("cache_size", -16384), ("wal_autocheckpoint", 16384),
+                ("journal_size_limit", 67_108_864),
+            ] {
+                let value = try database.write { db in try db.scalar(Int.self, sql: "PRAGMA \(pragma)") }
+                #expect(value == expected, "PRAGMA \(pragma)")
+            }
         }
     }
 
