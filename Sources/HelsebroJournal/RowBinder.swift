@@ -3,8 +3,8 @@ import GRDB
 
 /// Binds and steps one of GRDB's prepared statements through the SQLite C API, for the row inserts of the
 /// ingest batch and the journal's other INSERT, UPDATE, DELETE and SELECT statements: building GRDB
-/// `StatementArguments` for every row was the largest single cost of journalling (`perf` under the realistic mix). Only inside a GRDB read or write; GRDB resets the statement before its own next
-/// use.
+/// `StatementArguments` for every row was the largest single cost of journalling (`perf` under the realistic mix).
+/// Only inside a GRDB read or write; GRDB resets the statement before its own next use.
 ///
 /// A row's text is copied into a buffer of the binder's own and bound as SQLITE_STATIC, valid until the row has
 /// been stepped. Bound as SQLITE_TRANSIENT instead, SQLite allocated, copied and freed every value, under its

@@ -147,9 +147,9 @@ struct GRDBSession: SQLSession {
         // A single statement (no `;`), as every write of the journal is, is compiled once per connection and kept:
         // compiling the alert-event statements for every event was 4 % of the ingest thread under the realistic mix
         // (`perf record` of `serve`). A script of several statements goes to GRDB whole, compiled each time.
-        // INSERT, UPDATE and DELETE are bound and run through the C API: GRDB's arguments for the sixteen values
-        // of an alert event took 60,000 instructions (callgrind of `serve`). Other statements (PRAGMA, transaction
-        // control) go through GRDB, which tracks them.
+        // A single INSERT, UPDATE, DELETE or SELECT is bound and run through the C API: GRDB's arguments for the
+        // sixteen values of an alert event took 60,000 instructions (callgrind of `serve`). Other statements
+        // (PRAGMA, transaction control, WITH) go through GRDB, which tracks them.
         switch Self.shape(of: sql) {
         case .script:
             try db.execute(sql: sql, arguments: Self.arguments(arguments))

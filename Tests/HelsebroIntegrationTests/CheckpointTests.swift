@@ -47,10 +47,10 @@ struct CheckpointTests {
                 }
                 done.signal()
             }
-            holding.wait()
+            try #require(holding.wait(timeout: .now() + 10) == .success, "the second connection took the lock")
             // The second connection holds the lock for 300 ms: this write waits instead of failing as busy.
             try first.write { db in try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: ["first"]) }
-            done.wait()
+            #expect(done.wait(timeout: .now() + 10) == .success)
             let rows = try first.read { db in try db.fetchAll(sql: "SELECT who FROM t ORDER BY rowid") }
             #expect(rows.map { $0["who"] as String } == ["second", "first"])
         }
