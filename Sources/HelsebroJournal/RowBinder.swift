@@ -79,6 +79,11 @@ final class RowBinder {
         }
     }
 
+    /// Binds a row's values to the parameters from `first` on, in order.
+    func bind(_ row: [SQLValue], from first: Int32) {
+        for (i, value) in row.enumerated() { bind(first + Int32(i), value) }
+    }
+
     /// Runs the statement, passing each row it returns to `row`, and resets it for the next use.
     func step(row: (OpaquePointer) -> Void = { _ in }) throws {
         var code = sqlite3_step(statement)

@@ -234,7 +234,7 @@ struct GRDBSession: SQLSession {
             var inserted: [Bool] = []
             inserted.reserveCapacity(rows.count)
             for row in rows {
-                for (i, value) in row.enumerated() { binder.bind(Int32(i + 1), value) }
+                binder.bind(row, from: 1)
                 try binder.step()
                 inserted.append(db.changesCount > 0)
             }
@@ -250,10 +250,7 @@ struct GRDBSession: SQLSession {
             while chunk > rows.count - start { chunk /= 2 }
             let binder = RowBinder(try db.cachedStatement(sql: sql(rows: chunk)), db)
             repeat {
-                for r in 0..<chunk {
-                    let first = Int32(r * columns.count + 1)
-                    for (i, value) in rows[start + r].enumerated() { binder.bind(first + Int32(i), value) }
-                }
+                for r in 0..<chunk { binder.bind(rows[start + r], from: Int32(r * columns.count + 1)) }
                 try binder.step()
                 start += chunk
             } while rows.count - start >= chunk
