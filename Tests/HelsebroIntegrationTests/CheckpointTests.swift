@@ -22,7 +22,7 @@ struct CheckpointTests {
             // The writer's other settings, which nothing after our set-up may change either.
             for (pragma, expected) in [
                 ("foreign_keys", 1), ("cache_size", -16384), ("wal_autocheckpoint", 16384),
-                ("journal_size_limit", 67_108_864),
+                ("journal_size_limit", 67_108_864), ("temp_store", 2),
             ] {
                 let value = try database.write { db in try db.scalar(Int.self, sql: "PRAGMA \(pragma)") }
                 #expect(value == expected, "PRAGMA \(pragma)")
