@@ -25,6 +25,8 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CMalloc"),
+        // An SQLite VFS that gathers the journal's write-ahead-log writes into fewer, larger ones (our own C).
+        .target(name: "CWALBuffer", linkerSettings: [.linkedLibrary("sqlite3")]),
         .systemLibrary(
             name: "CMosquitto",
             pkgConfig: "libmosquitto",
@@ -47,7 +49,7 @@ let package = Package(
         .target(
             name: "HelsebroJournal",
             dependencies: [
-                "HelsebroCore", "CSQLite", .product(name: "GRDB", package: "GRDB.swift"),
+                "HelsebroCore", "CSQLite", "CWALBuffer", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -85,7 +87,7 @@ let package = Package(
             name: "HelsebroCLI",
             dependencies: [
                 "HelsebroCore", "HelsebroConfig", "HelsebroMQTT", "HelsebroJournal", "HelsebroPostgres",
-                "HelsebroIngest",
+                "HelsebroIngest", "CSQLite", "CWALBuffer",
                 "HelsebroAPI", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -116,7 +118,7 @@ let package = Package(
             name: "HelsebroIntegrationTests",
             dependencies: [
                 "HelsebroCore", "HelsebroConfig", "HelsebroMQTT", "HelsebroJournal", "HelsebroPostgres",
-                "HelsebroIngest",
+                "HelsebroIngest", "CSQLite", "CWALBuffer",
                 "HelsebroAPI", "HelsebroTestSupport",
             ]
         ),
