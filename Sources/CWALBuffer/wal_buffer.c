@@ -21,13 +21,15 @@
 
 #include <pthread.h>
 #include <sqlite3.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 // The unix VFS writes at most 0x1ffff bytes per call (`seekAndWriteFd` masks the length), and a remainder that is a
 // multiple of 128 KiB then makes it report SQLITE_FULL: a buffer never holds more than that. 31 frames of 4 KiB pages.
 enum { BUFFER_CAPACITY = 0x1ffff, FRAME_HEADER = 24, WAL_WRITE_LOCK = 0 };
+
+// A file control of our own, answered by a main database file: its log's counts (two long longs).
+enum { FCNTL_COUNTS = 0x48420001 };
 
 typedef struct BufferedFile BufferedFile;
 struct BufferedFile {
@@ -40,6 +42,8 @@ struct BufferedFile {
     int flushAfterNextWrite;  // a commit frame's header was buffered: write through after its page
     BufferedFile *log;        // on a main database file: its log's file while open (same connection)
     BufferedFile *database;   // on a log: its main database's file
+    long long logWrites;      // on a log: writes SQLite made, and writes that reached the file
+    long long fileWrites;
 };
 
 static sqlite3_vfs *underlying;
@@ -47,8 +51,6 @@ static sqlite3_vfs vfs;
 static sqlite3_io_methods methods;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int registerResult = SQLITE_OK;
-static atomic_llong logWrites;
-static atomic_llong fileWrites;
 
 static sqlite3_file *real(sqlite3_file *file) { return ((BufferedFile *)file)->real; }
 
@@ -56,7 +58,7 @@ static int flush(BufferedFile *f) {
     if (f->used == 0) return SQLITE_OK;
     int used = f->used;
     f->used = 0;
-    atomic_fetch_add_explicit(&fileWrites, 1, memory_order_relaxed);
+    f->fileWrites += 1;
     return f->real->pMethods->xWrite(f->real, f->buffer, used, f->start);
 }
 
@@ -85,7 +87,7 @@ static int bufferedRead(sqlite3_file *file, void *data, int amount, sqlite3_int6
 static int bufferedWrite(sqlite3_file *file, const void *data, int amount, sqlite3_int64 offset) {
     BufferedFile *f = (BufferedFile *)file;
     if (!f->isLog) return f->real->pMethods->xWrite(f->real, data, amount, offset);
-    atomic_fetch_add_explicit(&logWrites, 1, memory_order_relaxed);
+    f->logWrites += 1;
     if (f->used > 0 && (offset != f->start + f->used || amount > BUFFER_CAPACITY - f->used)) {
         int rc = flush(f);
         if (rc != SQLITE_OK) return rc;
@@ -95,7 +97,7 @@ static int bufferedWrite(sqlite3_file *file, const void *data, int amount, sqlit
     }
     if (f->buffer == NULL || amount > BUFFER_CAPACITY) {
         // No buffer (out of memory) or a write larger than it: straight through, as without this VFS.
-        atomic_fetch_add_explicit(&fileWrites, 1, memory_order_relaxed);
+        f->fileWrites += 1;
         return f->real->pMethods->xWrite(f->real, data, amount, offset);
     }
     if (f->used == 0) f->start = offset;
@@ -144,6 +146,13 @@ static int bufferedCheckReservedLock(sqlite3_file *file, int *out) {
 
 static int bufferedFileControl(sqlite3_file *file, int op, void *arg) {
     BufferedFile *f = (BufferedFile *)file;
+    if (op == FCNTL_COUNTS) {
+        if (f->log == NULL) return SQLITE_NOTFOUND;
+        long long *counts = arg;
+        counts[0] = f->log->logWrites;
+        counts[1] = f->log->fileWrites;
+        return SQLITE_OK;
+    }
     int rc = flush(f);
     if (rc != SQLITE_OK) return rc;
     return f->real->pMethods->xFileControl(f->real, op, arg);
@@ -338,7 +347,10 @@ int helsebro_wal_buffer_register(void) {
     return registerResult;
 }
 
-void helsebro_wal_buffer_counts(long long *logWrites_, long long *fileWrites_) {
-    *logWrites_ = atomic_load_explicit(&logWrites, memory_order_relaxed);
-    *fileWrites_ = atomic_load_explicit(&fileWrites, memory_order_relaxed);
+int helsebro_wal_buffer_counts(sqlite3 *db, long long *logWrites, long long *fileWrites) {
+    long long counts[2] = {0, 0};
+    int rc = sqlite3_file_control(db, "main", FCNTL_COUNTS, counts);
+    *logWrites = counts[0];
+    *fileWrites = counts[1];
+    return rc;
 }

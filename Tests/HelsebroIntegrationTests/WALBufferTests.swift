@@ -37,6 +37,22 @@ struct WALBufferTests {
             guard code == SQLITE_OK else { throw CodeError(code: code) }
         }
 
+        /// Inserts `rows` rows of `value` (an SQL expression) into `t` in one statement.
+        func insert(_ rows: Int, _ value: String) throws {
+            try exec(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < \(rows)) "
+                    + "INSERT INTO t (v) SELECT \(value) FROM n")
+        }
+
+        /// Writes to this connection's log, and writes that reached the file.
+        func logCounts() throws -> (log: Int64, file: Int64) {
+            var log: Int64 = 0
+            var file: Int64 = 0
+            let code = helsebro_wal_buffer_counts(db, &log, &file)
+            guard code == SQLITE_OK else { throw CodeError(code: code) }
+            return (log, file)
+        }
+
         func text(_ sql: String) throws -> String {
             var statement: OpaquePointer?
             guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK else {
@@ -50,36 +66,34 @@ struct WALBufferTests {
         }
     }
 
-    static func counts() -> (log: Int64, file: Int64) {
-        var log: Int64 = 0
-        var file: Int64 = 0
-        helsebro_wal_buffer_counts(&log, &file)
-        return (log, file)
-    }
-
-    @Test("every commit is in the log file when it returns, and the log is written in far fewer, larger writes")
-    func commitsReachTheFile() throws {
+    /// A journal opened as `serve` opens it (which makes the buffering VFS the process's default), with a table `t`;
+    /// `body` gets its path.
+    func withJournal(_ body: (String) throws -> Void) throws {
         try withTemporaryDirectory("helsebro-walbuf") { dir in
             let path = dir + "/journal.sqlite"
             let database = try SQLiteDatabase(path: path)
             try database.write { db in try db.execute(sql: "CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB NOT NULL)") }
-            let before = Self.counts()
+            try withExtendedLifetime(database) { try body(path) }
+        }
+    }
+
+    @Test("every commit is in the log file when it returns, and the log is written in far fewer, larger writes")
+    func commitsReachTheFile() throws {
+        try withJournal { path in
+            let writer = try Plain(path, vfs: nil)
+            try writer.exec("PRAGMA synchronous = FULL")
             var generator = SystemRandomNumberGenerator()
             var rows = 0
             var bytes = 0
             for batch in 0..<60 {
                 let count = batch % 7 == 0 ? 400 : Int.random(in: 1...120, using: &generator)
                 let size = batch % 5 == 0 ? 9_000 : Int.random(in: 1...1_500, using: &generator)
-                try database.write { db in
-                    for _ in 0..<count {
-                        try db.execute(sql: "INSERT INTO t (v) VALUES (randomblob(?))", arguments: [size])
-                    }
-                }
+                try writer.insert(count, "randomblob(\(size))")
                 rows += count
                 bytes += count * size
                 // Copy the journal's files as they are now, and open the copy with SQLite's own VFS: what the
                 // writer has committed must be in the files, not in its buffer.
-                let copy = dir + "/copy-\(batch % 2)"
+                let copy = path + "-copy-\(batch % 2)"
                 for suffix in ["", "-wal"] {
                     try? FileManager.default.removeItem(atPath: copy + suffix)
                     try FileManager.default.copyItem(atPath: path + suffix, toPath: copy + suffix)
@@ -88,12 +102,10 @@ struct WALBufferTests {
                 let plain = try Plain(copy)
                 #expect(try plain.text("SELECT COUNT(*) || '/' || SUM(length(v)) FROM t") == "\(rows)/\(bytes)")
             }
-            let after = Self.counts()
-            let logWrites = after.log - before.log
-            let fileWrites = after.file - before.file
-            // Two writes per frame (header, page) gathered 31 frames at a time; other tests may write meanwhile.
-            #expect(logWrites > 2_000)
-            #expect(fileWrites * 4 < logWrites, "\(fileWrites) file writes for \(logWrites) log writes")
+            // Two writes per frame (header, page), gathered up to 31 frames at a time.
+            let counts = try writer.logCounts()
+            #expect(counts.log > 2_000)
+            #expect(counts.file * 4 < counts.log, "\(counts.file) file writes for \(counts.log) log writes")
             let plain = try Plain(path)
             #expect(try plain.text("PRAGMA integrity_check") == "ok")
             #expect(try plain.text("SELECT COUNT(*) FROM t") == "\(rows)")
@@ -102,10 +114,7 @@ struct WALBufferTests {
 
     @Test("without a sync per commit (synchronous = OFF), a reader meanwhile sees every commit whole")
     func commitsWithoutSync() throws {
-        try withTemporaryDirectory("helsebro-walbuf") { dir in
-            let path = dir + "/journal.sqlite"
-            let database = try SQLiteDatabase(path: path)
-            try database.write { db in try db.execute(sql: "CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB NOT NULL)") }
+        try withJournal { path in
             let writer = try Plain(path, vfs: nil)
             try writer.exec("PRAGMA synchronous = OFF")
             // Read by another thread through SQLite's own VFS while the writer commits: every commit of 20 rows of
@@ -130,11 +139,7 @@ struct WALBufferTests {
                     problems.withLock { $0.append("\(error)") }
                 }
             }
-            for _ in 0..<commits {
-                try writer.exec(
-                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20) "
-                        + "INSERT INTO t (v) SELECT randomblob(100) FROM n")
-            }
+            for _ in 0..<commits { try writer.insert(20, "randomblob(100)") }
             finished.store(true, ordering: .relaxed)
             #expect(readerDone.wait(timeout: .now() + 30) == .success)
             #expect(problems.withLock { $0 }.isEmpty)
@@ -146,25 +151,16 @@ struct WALBufferTests {
 
     @Test("frames of a transaction rolled back after its pages spilled never land over a later writer's commit")
     func rollbackAfterSpill() throws {
-        try withTemporaryDirectory("helsebro-walbuf") { dir in
-            let path = dir + "/journal.sqlite"
-            // Opening the journal registers the buffering VFS as the process's default.
-            let database = try SQLiteDatabase(path: path)
-            try database.write { db in try db.execute(sql: "CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB NOT NULL)") }
-            func insert(_ connection: Plain, _ value: String) throws {
-                try connection.exec(
-                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) "
-                        + "INSERT INTO t (v) SELECT \(value) FROM n")
-            }
+        try withJournal { path in
             let spiller = try Plain(path, vfs: nil)
             // A page cache of 10 pages: a transaction of 2 MB writes its pages into the log before it commits.
             try spiller.exec("PRAGMA cache_size = 10")
             try spiller.exec("BEGIN IMMEDIATE")
-            try insert(spiller, "randomblob(700)")
+            try spiller.insert(3000, "randomblob(700)")
             try spiller.exec("ROLLBACK")
             // Another writer now commits as much, into the same place in the log.
             let other = try Plain(path, vfs: nil)
-            try insert(other, "zeroblob(700)")
+            try other.insert(3000, "zeroblob(700)")
             // The spiller closes while the other stays open: anything it still held would be written now.
             spiller.close()
             let plain = try Plain(path)
