@@ -87,7 +87,7 @@ let package = Package(
             name: "HelsebroCLI",
             dependencies: [
                 "HelsebroCore", "HelsebroConfig", "HelsebroMQTT", "HelsebroJournal", "HelsebroPostgres",
-                "HelsebroIngest", "CSQLite", "CWALBuffer",
+                "HelsebroIngest",
                 "HelsebroAPI", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
