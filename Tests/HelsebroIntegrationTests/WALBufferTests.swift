@@ -10,7 +10,8 @@ import Testing
 /// what reached the file reads it through SQLite's own "unix" VFS, which knows nothing of the buffer.
 @Suite("SQLite write-ahead-log buffer")
 struct WALBufferTests {
-    /// A connection through SQLite's own VFS.
+    /// A connection of its own through the VFS named: SQLite's own "unix" unless told, the process's default (ours,
+    /// once a journal is open) for nil.
     final class Plain {
         let db: OpaquePointer
 
