@@ -68,7 +68,7 @@ public final class SQLiteDatabase: SQLDatabase {
     }
 
     /// SQLite writes each frame of the write-ahead log as two writes (header, page); a batch writes several hundred
-    /// frames, and those system calls were 15 % of the ingest thread (`perf record` under the realistic mix). The
+    /// frames: about 64,000 system calls for 40,000 messages of the realistic mix (`strace`), about 1,000 now. The
     /// VFS of `CWALBuffer` (the process's default from the first journal opened on) gathers them into one write
     /// per 128 KiB, and writes through at every commit and before every sync of the log. `HELSEBRO_SQLITE_WAL_BUFFER=off`
     /// leaves SQLite's own VFS in place, for comparison.
