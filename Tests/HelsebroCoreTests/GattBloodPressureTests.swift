@@ -52,6 +52,23 @@ struct GattBloodPressureTests {
         #expect(d[0].status == StatusSet(.pulseRateRangeReserved))
     }
 
+    /// Every combination of the six defined Measurement Status bits, with reserved bits 6–15 set or clear, against
+    /// the SIG-XML table read bit by bit.
+    @Test("every measurement-status word maps bit by bit; reserved bits are ignored", arguments: 0..<64)
+    func everyStatusWord(bits: Int) throws {
+        var expected = StatusSet()
+        if bits & 0x01 != 0 { expected.insert(.bodyMovement) }
+        if bits & 0x02 != 0 { expected.insert(.cuffTooLoose) }
+        if bits & 0x04 != 0 { expected.insert(.irregularPulse) }
+        let range: [StatusFlag?] = [nil, .pulseRateAboveUpperLimit, .pulseRateBelowLowerLimit, .pulseRateRangeReserved]
+        if let r = range[(bits >> 3) & 3] { expected.insert(r) }
+        if bits & 0x20 != 0 { expected.insert(.improperMeasurementPosition) }
+        for reserved in [0, 0xFFC0, 0x0040, 0x8000] {
+            let rs = try readings(.bloodPressureMeasurement, Self.frame(flags: 0x10, status: UInt16(bits | reserved)))
+            #expect(rs.allSatisfy { $0.status == expected }, "status 0x\(String(bits | reserved, radix: 16))")
+        }
+    }
+
     @Test("kPa frame from Nordic's test bytes: 18.9 kPa is BD F0")
     func kilopascal() throws {
         let rs = try readings(.bloodPressureMeasurement, hex("01 BDF0 6E00 9C00"))
