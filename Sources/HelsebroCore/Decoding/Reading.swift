@@ -41,10 +41,21 @@ public struct Reading: Hashable, Sendable {
 
 extension Reading {
     /// The status as the strings `helsebro decode` and the journal show: flags, then sequence, user, time offset.
-    public var statusNames: [String] {
-        var list = status.flags.map(\.name)
+    public var statusNames: [String] { statusNames(reserving: 0) }
+
+    /// `statusNames` in an array made once with room for `extra` more (the journal adds a vendor frame's names):
+    /// this runs for every journalled reading, and most carry a flag or two.
+    func statusNames(reserving extra: Int) -> [String] {
+        let user = userID.flatMap { $0 == 0xFF ? nil : $0 }
+        let total =
+            status.count + extra + (sequence == nil ? 0 : 1) + (user == nil ? 0 : 1)
+            + (timeOffsetMinutes == nil ? 0 : 1)
+        guard total > 0 else { return [] }
+        var list: [String] = []
+        list.reserveCapacity(total)
+        status.forEach { list.append($0.name) }
         if let s = sequence { list.append("sequence:\(s)") }
-        if let u = userID, u != 0xFF { list.append("user:\(u)") }
+        if let u = user { list.append("user:\(u)") }
         if let o = timeOffsetMinutes { list.append("time-offset-minutes:\(o)") }
         return list
     }

@@ -223,20 +223,33 @@ public struct StatusSet: Hashable, Sendable {
         }
     }
 
-    /// The flags in declaration order (raw values ascend in it), read off the set bits: most readings have none,
-    /// and then no array is made (`allCases.filter` made two per reading).
+    /// How many flags are set.
+    @inlinable
+    public var count: Int { low.nonzeroBitCount + high.nonzeroBitCount }
+
+    /// Visits the flags in declaration order (raw values ascend in it), read off the set bits.
+    @inlinable
+    public func forEach(_ body: (StatusFlag) -> Void) {
+        Self.visit(low, from: 0, body)
+        Self.visit(high, from: 64, body)
+    }
+
+    @inlinable
+    static func visit(_ word: UInt64, from base: Int, _ body: (StatusFlag) -> Void) {
+        var bits = word
+        while bits != 0 {
+            if let flag = StatusFlag(rawValue: UInt8(base + bits.trailingZeroBitCount)) { body(flag) }
+            bits &= bits - 1
+        }
+    }
+
+    /// The flags in declaration order: most readings have none, and then no array is made (`allCases.filter` made
+    /// two per reading).
     public var flags: [StatusFlag] {
         guard !isEmpty else { return [] }
         var list: [StatusFlag] = []
-        func add(_ word: UInt64, from base: Int) {
-            var bits = word
-            while bits != 0 {
-                if let flag = StatusFlag(rawValue: UInt8(base + bits.trailingZeroBitCount)) { list.append(flag) }
-                bits &= bits - 1
-            }
-        }
-        add(low, from: 0)
-        add(high, from: 64)
+        list.reserveCapacity(count)
+        forEach { list.append($0) }
         return list
     }
 }

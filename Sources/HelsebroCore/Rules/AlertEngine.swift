@@ -313,16 +313,23 @@ public struct AlertEngine: Sendable {
 
     /// The patient's NEWS2 at `now` from the latest vital signs within the window and a current observation.
     public func news2(patient: String, now: Timestamp) -> News2Score.Result {
+        let (observations, scale) = news2Inputs(patient: patient, now: now)
+        return News2Score.score(observations, scale: scale)
+    }
+
+    private func news2Inputs(patient: String, now: Timestamp) -> (News2Score.Observations, News2Score.SpO2Scale) {
         let v = vitals[patient] ?? News2Inputs()
-        return News2Score.score(
+        return (
             v.observations(now: now, window: settings.news2WindowSeconds, valid: settings.observationValidSeconds),
-            scale: v.scale)
+            v.scale
+        )
     }
 
     /// Re-scores the patient's NEWS2 and moves its alert: a single 3 → warning, 5–6 → urgent, 7 or more → critical.
     /// An incomplete set changes nothing (missing data is not an improvement).
     public mutating func evaluateNEWS2(patient: String, now: Timestamp) -> [Event] {
-        guard case .score(let s) = news2(patient: patient, now: now) else { return [] }
+        let (observations, scale) = news2Inputs(patient: patient, now: now)
+        guard let s = News2Score.complete(observations, scale: scale) else { return [] }
         let level: (AlertSeverity, Int64)? =
             switch s.risk {
             case .high: (.critical, 7)

@@ -44,7 +44,14 @@ public struct News2Score: Sendable, Equatable {
     public enum Risk: String, Sendable, Equatable, Comparable {
         case low, lowMedium = "low-medium", medium, high
 
-        var rank: Int { [.low: 0, .lowMedium: 1, .medium: 2, .high: 3][self]! }
+        var rank: Int {
+            switch self {
+            case .low: 0
+            case .lowMedium: 1
+            case .medium: 2
+            case .high: 3
+            }
+        }
         public static func < (a: Risk, b: Risk) -> Bool { a.rank < b.rank }
     }
 
@@ -69,22 +76,25 @@ public struct News2Score: Sendable, Equatable {
     }
 
     public static func score(_ o: Observations, scale: SpO2Scale = .scale1) -> Result {
-        var missing: [String] = []
-        if o.respirationRate == nil { missing.append("respiration-rate") }
-        if o.spo2 == nil { missing.append("spo2") }
-        if o.onOxygen == nil { missing.append("air-or-oxygen") }
-        if o.systolic == nil { missing.append("systolic") }
-        if o.pulse == nil { missing.append("pulse") }
-        if o.consciousness == nil { missing.append("consciousness") }
-        if o.temperature == nil { missing.append("temperature") }
-        guard missing.isEmpty, let rr = o.respirationRate, let sat = o.spo2, let oxygen = o.onOxygen,
-            let sbp = o.systolic, let hr = o.pulse, let acvpu = o.consciousness, let temp = o.temperature
-        else { return .incomplete(missing) }
-        return .score(
-            News2Score(parameters: [
-                respiration(rr), spo2(sat, scale: scale, onOxygen: oxygen), oxygen ? 2 : 0, systolic(sbp), pulse(hr),
-                acvpu == .alert ? 0 : 3, temperature(temp),
-            ]))
+        if let s = complete(o, scale: scale) { return .score(s) }
+        let names: [(Bool, String)] = [
+            (o.respirationRate == nil, "respiration-rate"), (o.spo2 == nil, "spo2"),
+            (o.onOxygen == nil, "air-or-oxygen"), (o.systolic == nil, "systolic"), (o.pulse == nil, "pulse"),
+            (o.consciousness == nil, "consciousness"), (o.temperature == nil, "temperature"),
+        ]
+        return .incomplete(names.filter(\.0).map(\.1))
+    }
+
+    /// The score, or nil when a parameter is missing, without naming which: the alert engine re-scores on every
+    /// vital sign and an incomplete set changes nothing there.
+    public static func complete(_ o: Observations, scale: SpO2Scale = .scale1) -> News2Score? {
+        guard let rr = o.respirationRate, let sat = o.spo2, let oxygen = o.onOxygen, let sbp = o.systolic,
+            let hr = o.pulse, let acvpu = o.consciousness, let temp = o.temperature
+        else { return nil }
+        return News2Score(parameters: [
+            respiration(rr), spo2(sat, scale: scale, onOxygen: oxygen), oxygen ? 2 : 0, systolic(sbp), pulse(hr),
+            acvpu == .alert ? 0 : 3, temperature(temp),
+        ])
     }
 
     static func whole(_ x: Double) -> Int { Int(x.rounded(.toNearestOrAwayFromZero)) }

@@ -212,8 +212,9 @@ extension DecodePlan {
 extension DecodePlan {
     /// A reading's status names, with the vendor frame's enumeration and flag names.
     public func statusNames(of r: Reading) -> [String] {
-        var names = r.statusNames
-        if r.vendorStatus != 0, let layout = firmware?.frame {
+        let layout = r.vendorStatus == 0 ? nil : firmware?.frame
+        var names = r.statusNames(reserving: layout == nil ? 0 : r.vendorStatus.nonzeroBitCount)
+        if let layout {
             for (i, name) in layout.statusNames.enumerated() where r.vendorStatus & (1 << UInt64(i)) != 0 {
                 names.append(name)
             }
