@@ -79,9 +79,13 @@ final class RowBinder {
         }
     }
 
-    /// Binds a row's values to the parameters from `first` on, in order.
-    func bind(_ row: [SQLValue], from first: Int32) {
-        for (i, value) in row.enumerated() { bind(first + Int32(i), value) }
+    /// Binds `values[range]` to the parameters from `first` on, in order.
+    func bind(_ values: [SQLValue], _ range: Range<Int>, from first: Int32) {
+        var parameter = first
+        for i in range {
+            bind(parameter, values[i])
+            parameter += 1
+        }
     }
 
     /// Runs the statement, passing each row it returns to `row`, and resets it for the next use.

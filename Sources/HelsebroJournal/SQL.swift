@@ -146,17 +146,26 @@ public protocol SQLSession {
     /// Serialises writers that touch the same thing until the transaction ends (PostgreSQL: an advisory lock;
     /// SQLite has one writer at a time already).
     func lock(_ key: String) throws
-    /// Inserts many rows into `table` (`columns` in order, each row's values in that order); with
-    /// a key column, rows whose key already exists are skipped. Returns, per row, whether it was inserted.
-    /// The ingest batch goes through here: a prepared statement per row in SQLite, one statement in PostgreSQL.
+    /// Inserts many rows into `table`: `values` holds the rows one after another, each row's values in the order of
+    /// `columns` (a flat array: the ingest batch made an array per reading before). With a key column, rows whose
+    /// key already exists are skipped. Returns, per row, whether it was inserted. The ingest batch goes through
+    /// here: a prepared statement per row or per chunk of rows in SQLite, one statement in PostgreSQL.
     func insertMany(
-        into table: String, columns: [String], rows: [[SQLValue]], ignoringConflictsOn key: String?
+        into table: String, columns: [String], values: [SQLValue], ignoringConflictsOn key: String?
     ) throws -> [Bool]
 }
 
 extension SQLSession {
     @discardableResult
     public func execute(sql: String) throws -> Int { try execute(sql: sql, arguments: []) }
+
+    /// `insertMany(into:columns:values:ignoringConflictsOn:)` with a row an array.
+    public func insertMany(
+        into table: String, columns: [String], rows: [[SQLValue]], ignoringConflictsOn key: String?
+    ) throws -> [Bool] {
+        precondition(rows.allSatisfy { $0.count == columns.count }, "a row's values do not match the columns")
+        return try insertMany(into: table, columns: columns, values: rows.flatMap { $0 }, ignoringConflictsOn: key)
+    }
 
     public func fetchAll(sql: String) throws -> [SQLRow] { try fetchAll(sql: sql, arguments: []) }
 

@@ -240,8 +240,11 @@ struct GRDBSession: SQLSession {
     func lock(_ key: String) throws {}
 
     func insertMany(
-        into table: String, columns: [String], rows: [[SQLValue]], ignoringConflictsOn key: String?
+        into table: String, columns: [String], values: [SQLValue], ignoringConflictsOn key: String?
     ) throws -> [Bool] {
+        let width = columns.count
+        precondition(width > 0 && values.count % width == 0, "the values are not whole rows of the columns")
+        let rowCount = values.count / width
         func sql(rows: Int) -> String {
             let values = "(" + columns.map { _ in "?" }.joined(separator: ", ") + ")"
             return "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
@@ -253,9 +256,9 @@ struct GRDBSession: SQLSession {
             // RETURNING cost more: SQLite collects the returned rows in a temporary table of their own.)
             let binder = RowBinder(try db.cachedStatement(sql: sql(rows: 1)), db)
             var inserted: [Bool] = []
-            inserted.reserveCapacity(rows.count)
-            for row in rows {
-                binder.bind(row, from: 1)
+            inserted.reserveCapacity(rowCount)
+            for row in 0..<rowCount {
+                binder.bind(values, row * width..<(row + 1) * width, from: 1)
                 try binder.step()
                 inserted.append(db.changesCount > 0)
             }
@@ -267,16 +270,16 @@ struct GRDBSession: SQLSession {
         // in GRDB's cache, whatever the batch's size.
         var start = 0
         var chunk = Self.rowsPerInsert
-        while start < rows.count {
-            while chunk > rows.count - start { chunk /= 2 }
+        while start < rowCount {
+            while chunk > rowCount - start { chunk /= 2 }
             let binder = RowBinder(try db.cachedStatement(sql: sql(rows: chunk)), db)
             repeat {
-                for r in 0..<chunk { binder.bind(rows[start + r], from: Int32(r * columns.count + 1)) }
+                binder.bind(values, start * width..<(start + chunk) * width, from: 1)
                 try binder.step()
                 start += chunk
-            } while rows.count - start >= chunk
+            } while rowCount - start >= chunk
         }
-        return Array(repeating: true, count: rows.count)
+        return Array(repeating: true, count: rowCount)
     }
 
     /// Rows per INSERT statement without a conflict key (a power of two; 32 rows of 14 columns are 448

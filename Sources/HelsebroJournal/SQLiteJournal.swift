@@ -211,25 +211,30 @@ public final class SQLJournal: JournalStore {
         // Message identities are inserted ignoring conflicts (a redelivery, or another instance that took the same
         // message): a constraint that fails here is another one (an open alert's key, a trigger), which is why the
         // ingest service then looks for the message at fault.
-        var messages: [[SQLValue]] = []
-        messages.reserveCapacity(batch.count)
+        // Every table's rows in one flat array of values (see `SQLSession.insertMany`).
+        var messages: [SQLValue] = []
+        messages.reserveCapacity(batch.count * Self.messageColumns.count)
         for outcome in batch {
             let isQuarantine: Bool
             if case .quarantine = outcome.result { isQuarantine = true } else { isQuarantine = false }
-            messages.append([
-                .text(outcome.identity), outcome.device.sqlValue, .integer(outcome.received.microseconds),
-                .integer(isQuarantine ? 1 : 0),
-            ])
+            messages.append(.text(outcome.identity))
+            messages.append(outcome.device.sqlValue)
+            messages.append(.integer(outcome.received.microseconds))
+            messages.append(.integer(isQuarantine ? 1 : 0))
         }
         return try run("writing a batch", onConstraint: "a constraint of the journal failed") {
             try database.write { db in
                 var result = BatchResult()
                 let inserted = try db.insertMany(
-                    into: "message", columns: Self.messageColumns, rows: messages, ignoringConflictsOn: "identity")
-                var readings: [[SQLValue]] = []
-                var quarantined: [[SQLValue]] = []
+                    into: "message", columns: Self.messageColumns, values: messages, ignoringConflictsOn: "identity")
+                var readings: [SQLValue] = []
+                readings.reserveCapacity(
+                    batch.reduce(0) { n, outcome in
+                        if case .readings(let rows) = outcome.result { n + rows.count } else { n }
+                    } * Self.readingColumns.count)
+                var quarantined: [SQLValue] = []
                 var alerts: [(AlertEngine.Event, String)] = []
-                var queued: [[SQLValue]] = []
+                var queued: [SQLValue] = []
                 for (outcome, isNew) in zip(batch, inserted) {
                     guard isNew else {
                         result.duplicates += 1
@@ -238,28 +243,43 @@ public final class SQLJournal: JournalStore {
                     let identity = SQLValue.text(outcome.identity)
                     let received = SQLValue.integer(outcome.received.microseconds)
                     func quarantine(_ code: String, _ reason: String) {
-                        quarantined.append([
+                        for value: SQLValue in [
                             .text(outcome.topic), outcome.device.sqlValue, .text(code), .text(reason),
                             .blob(outcome.payload), received, identity,
-                        ])
+                        ] {
+                            quarantined.append(value)
+                        }
+                        result.quarantined += 1
                     }
                     switch outcome.result {
                     case .readings(let rows):
                         for r in rows {
                             let number = r.value.number
                             let absent: String? = if case .absent(let a) = r.value { a.code } else { nil }
-                            readings.append([
-                                .text(r.patient), .text(r.device), .text(r.metric), (number?.mantissa).sqlValue,
-                                number.map { Int64($0.exponent) }.sqlValue, absent.sqlValue, .text(r.unit),
-                                r.loinc.sqlValue, r.mdc.map { Int64($0) }.sqlValue, .integer(r.time.microseconds),
-                                received, .text(r.status.isEmpty ? "" : r.status.joined(separator: ",")), identity,
-                                r.profileVersion.map { Int64($0) }.sqlValue,
-                            ])
+                            // Value by value, in the order of `readingColumns`: an array literal appended here
+                            // was allocated and freed for every reading.
+                            readings.append(.text(r.patient))
+                            readings.append(.text(r.device))
+                            readings.append(.text(r.metric))
+                            readings.append((number?.mantissa).sqlValue)
+                            readings.append(number.map { Int64($0.exponent) }.sqlValue)
+                            readings.append(absent.sqlValue)
+                            readings.append(.text(r.unit))
+                            readings.append(r.loinc.sqlValue)
+                            readings.append(r.mdc.map { Int64($0) }.sqlValue)
+                            readings.append(.integer(r.time.microseconds))
+                            readings.append(received)
+                            readings.append(.text(r.status.isEmpty ? "" : r.status.joined(separator: ",")))
+                            readings.append(identity)
+                            readings.append(r.profileVersion.map { Int64($0) }.sqlValue)
                         }
                         result.readings += rows.count
                         if outcome.evaluateLater, let device = outcome.device {
                             let arrived = outcome.arrived > 0 ? outcome.arrived : outcome.received.microseconds
-                            queued.append([identity, .text(device), received, .integer(arrived)])
+                            queued.append(identity)
+                            queued.append(.text(device))
+                            queued.append(received)
+                            queued.append(.integer(arrived))
                         }
                         for e in outcome.alerts { alerts.append((e, outcome.identity)) }
                         for part in outcome.partialQuarantine { quarantine(part.code, part.reason) }
@@ -269,17 +289,16 @@ public final class SQLJournal: JournalStore {
                 }
                 if !readings.isEmpty {
                     _ = try db.insertMany(
-                        into: "reading", columns: Self.readingColumns, rows: readings, ignoringConflictsOn: nil)
+                        into: "reading", columns: Self.readingColumns, values: readings, ignoringConflictsOn: nil)
                 }
                 if !quarantined.isEmpty {
                     _ = try db.insertMany(
-                        into: "quarantine", columns: Self.quarantineColumns, rows: quarantined,
+                        into: "quarantine", columns: Self.quarantineColumns, values: quarantined,
                         ignoringConflictsOn: nil)
-                    result.quarantined = quarantined.count
                 }
                 if !queued.isEmpty {
                     _ = try db.insertMany(
-                        into: "evaluation_queue", columns: Self.evaluationColumns, rows: queued,
+                        into: "evaluation_queue", columns: Self.evaluationColumns, values: queued,
                         ignoringConflictsOn: nil)
                 }
                 for (event, message) in alerts {

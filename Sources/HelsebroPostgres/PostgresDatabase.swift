@@ -309,37 +309,41 @@ final class PostgresSession: SQLSession {
     }
 
     func insertMany(
-        into table: String, columns: [String], rows: [[SQLValue]], ignoringConflictsOn key: String?
+        into table: String, columns: [String], values: [SQLValue], ignoringConflictsOn key: String?
     ) throws -> [Bool] {
-        guard !rows.isEmpty else { return [] }
+        let width = columns.count
+        precondition(width > 0 && values.count % width == 0, "the values are not whole rows of the columns")
+        let rowCount = values.count / width
+        guard rowCount > 0 else { return [] }
         // Multi-row VALUES, at most 60,000 parameters a statement (PostgreSQL takes 65,535).
-        let perStatement = max(1, 60_000 / columns.count)
+        let perStatement = max(1, 60_000 / width)
         let keyIndex = key.flatMap { columns.firstIndex(of: $0) }
         var inserted: [Bool] = []
-        inserted.reserveCapacity(rows.count)
+        inserted.reserveCapacity(rowCount)
         var start = 0
-        while start < rows.count {
-            let chunk = rows[start..<min(rows.count, start + perStatement)]
+        while start < rowCount {
+            let rows = start..<min(rowCount, start + perStatement)
             var sql = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
             var n = 0
-            for i in 0..<chunk.count {
+            for i in 0..<rows.count {
                 if i > 0 { sql += ", " }
                 sql += "("
-                for c in 0..<columns.count {
+                for c in 0..<width {
                     n += 1
                     sql += c == 0 ? "$\(n)" : ", $\(n)"
                 }
                 sql += ")"
             }
+            let arguments = Array(values[rows.lowerBound * width..<rows.upperBound * width])
             if let keyIndex {
                 sql += " ON CONFLICT (\(columns[keyIndex])) DO NOTHING RETURNING \(columns[keyIndex])"
-                var returned = Set(Self.rows(try query(numbered: sql, chunk.flatMap { $0 })).map { $0.values[0] })
-                for row in chunk { inserted.append(returned.remove(row[keyIndex]) != nil) }
+                var returned = Set(Self.rows(try query(numbered: sql, arguments)).map { $0.values[0] })
+                for row in rows { inserted.append(returned.remove(values[row * width + keyIndex]) != nil) }
             } else {
-                _ = try query(numbered: sql, chunk.flatMap { $0 })
-                inserted += repeatElement(true, count: chunk.count)
+                _ = try query(numbered: sql, arguments)
+                inserted += repeatElement(true, count: rows.count)
             }
-            start += chunk.count
+            start = rows.upperBound
         }
         return inserted
     }
