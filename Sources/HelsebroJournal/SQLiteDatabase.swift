@@ -23,7 +23,11 @@ public final class SQLiteDatabase: SQLDatabase {
         }
     }
 
-    public init(path: String) throws {
+    public convenience init(path: String) throws { try self.init(path: path, migratedUpTo: nil) }
+
+    /// A journal migrated only up to `migration` (every migration when nil): an older journal, for the tests of an
+    /// upgrade.
+    init(path: String, migratedUpTo migration: String?) throws {
         self.path = path
         try Self.gatherLogWrites()
         var configuration = Configuration()
@@ -64,7 +68,11 @@ public final class SQLiteDatabase: SQLDatabase {
         // which syncs the log only at checkpoints: a batch already acknowledged to the broker could be lost in a
         // power cut. The writer is one connection for the pool's life: set FULL on it again.
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-        try Self.migrator.migrate(pool)
+        if let migration {
+            try Self.migrator.migrate(pool, upTo: migration)
+        } else {
+            try Self.migrator.migrate(pool)
+        }
     }
 
     /// SQLite writes each frame of the write-ahead log as two writes (header, page); a batch writes several hundred
@@ -247,7 +255,8 @@ struct GRDBSession: SQLSession {
         let rowCount = values.count / width
         func sql(rows: Int) -> String {
             let values = "(" + columns.map { _ in "?" }.joined(separator: ", ") + ")"
-            return "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
+            return (key == nil ? "INSERT OR FAIL INTO " : "INSERT INTO ")
+                + "\(table) (\(columns.joined(separator: ", "))) VALUES "
                 + repeatElement(values, count: rows).joined(separator: ", ")
                 + (key.map { " ON CONFLICT (\($0)) DO NOTHING" } ?? "")
         }
@@ -268,6 +277,13 @@ struct GRDBSession: SQLSession {
         // per statement, in order: each statement's own cost (its statement journal, halt and reset, about 4,000
         // instructions) was paid per reading. Chunks of 32, then 16, 8, 4, 2, 1 rows: six statements per table
         // in GRDB's cache, whatever the batch's size.
+        //
+        // OR FAIL rather than SQLite's default ABORT: a failing row leaves the statement's earlier rows in place
+        // instead of undoing them alone, which spares SQLite a statement journal (a copy of every page the
+        // statement changes, made in case it must be undone alone). Nothing of a failed statement survives anyway:
+        // the error fails the whole transaction (the chunk tests in RowBinderTests). With the reading table's
+        // foreign key deferred (migration v7), a batch's reading inserts keep no statement journal:
+        // `Tools/serve-instructions.sh` 114,006 instructions a message, 120,688 before.
         var start = 0
         var chunk = Self.rowsPerInsert
         while start < rowCount {
@@ -412,6 +428,41 @@ extension SQLiteDatabase {
                         received_us INTEGER NOT NULL,
                         arrived_us INTEGER NOT NULL);
                     CREATE INDEX evaluation_queue_arrived ON evaluation_queue(arrived_us, seq);
+                    """)
+        }
+        // A reading's message is still checked, at the commit of its transaction rather than at the end of each
+        // statement: an immediate foreign key made every multi-row insert of readings keep a statement journal
+        // (see `insertMany`). The batch inserts the messages before their readings, in the same transaction, and a
+        // reading without its message still fails the commit and the batch with it (RowBinderTests). SQLite cannot
+        // change a constraint in place: the table is made again, rows and ids as they were, under GRDB's deferred
+        // foreign-key checks, which check every key once the migration is done.
+        migrator.registerMigration("v7: a reading's message checked at commit") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE reading_v7 (
+                        id INTEGER PRIMARY KEY,
+                        patient TEXT NOT NULL,
+                        device TEXT NOT NULL,
+                        metric TEXT NOT NULL,
+                        mantissa INTEGER,
+                        exponent INTEGER,
+                        absent TEXT,
+                        unit TEXT NOT NULL,
+                        loinc TEXT,
+                        mdc INTEGER,
+                        time_us INTEGER NOT NULL,
+                        received_us INTEGER NOT NULL,
+                        status TEXT NOT NULL,
+                        message TEXT NOT NULL REFERENCES message(identity) DEFERRABLE INITIALLY DEFERRED,
+                        profile_version INTEGER);
+                    INSERT INTO reading_v7 (
+                        id, patient, device, metric, mantissa, exponent, absent, unit, loinc, mdc, time_us,
+                        received_us, status, message, profile_version)
+                    SELECT id, patient, device, metric, mantissa, exponent, absent, unit, loinc, mdc, time_us,
+                        received_us, status, message, profile_version FROM reading;
+                    DROP TABLE reading;
+                    ALTER TABLE reading_v7 RENAME TO reading;
+                    CREATE INDEX reading_patient_time ON reading(patient, time_us);
                     """)
         }
         return migrator

@@ -1,0 +1,120 @@
+import HelsebroTestSupport
+import Testing
+
+@testable import HelsebroJournal
+
+/// Migration v7 makes the reading table again with its message's foreign key checked at commit: an older journal's
+/// readings come through it as they were, and a reading without its message is still refused.
+@Suite("SQLite journal: a reading's message checked at commit")
+struct JournalMigrationTests {
+    static let v6 = "v6: the decision-support queue of a shared group"
+
+    /// A reading row in `SQLJournal.readingColumns`' order.
+    static func reading(message: String, patient: String = "p-1", id: Int) -> [SQLValue] {
+        [
+            .text(patient), .text("cuff-1"), .text("systolic"), .integer(1_234), .integer(-1), .null(.text),
+            .text("mm[Hg]"), .text("8480-6"), .integer(150_021), .integer(1_700_000_000_000_000 + Int64(id)),
+            .integer(1_700_000_000_500_000), .text("irregular-pulse,user:2"), .text(message), .integer(3),
+        ]
+    }
+
+    static func message(_ identity: String) -> [SQLValue] {
+        [.text(identity), .text("cuff-1"), .integer(1_700_000_000_500_000), .integer(0)]
+    }
+
+    static func readings(_ database: SQLiteDatabase) throws -> [[SQLValue]] {
+        let columns = ["id"] + SQLJournal.readingColumns
+        return try database.read { db in
+            try db.fetchAll(sql: "SELECT \(columns.joined(separator: ", ")) FROM reading ORDER BY id")
+        }.map(\.values)
+    }
+
+    @Test("an older journal's readings come through the upgrade as they were, ids and index included")
+    func upgrade() throws {
+        try withTemporaryDirectory("helsebro-migration") { dir in
+            let path = dir + "/journal.sqlite"
+            let before: [[SQLValue]]
+            do {
+                let old = try SQLiteDatabase(path: path, migratedUpTo: Self.v6)
+                try old.write { db in
+                    _ = try db.insertMany(
+                        into: "message", columns: SQLJournal.messageColumns,
+                        rows: [Self.message("m-1"), Self.message("m-2")], ignoringConflictsOn: nil)
+                    _ = try db.insertMany(
+                        into: "reading", columns: SQLJournal.readingColumns,
+                        rows: [
+                            Self.reading(message: "m-1", id: 1), Self.reading(message: "m-2", patient: "p-2", id: 2),
+                        ],
+                        ignoringConflictsOn: nil)
+                    try db.execute(sql: "DELETE FROM reading WHERE id = 1")
+                    _ = try db.insertMany(
+                        into: "reading", columns: SQLJournal.readingColumns,
+                        rows: [Self.reading(message: "m-1", id: 3)], ignoringConflictsOn: nil)
+                }
+                before = try Self.readings(old)
+                let schema = try old.read { db in
+                    try db.scalar(String.self, sql: "SELECT sql FROM sqlite_master WHERE name = 'reading'")
+                }
+                #expect(schema?.contains("DEFERRABLE") == false)
+            }
+            let upgraded = try SQLiteDatabase(path: path)
+            #expect(before.count == 2)
+            #expect(try Self.readings(upgraded) == before)
+            let (schema, index) = try upgraded.read { db in
+                (
+                    try db.scalar(String.self, sql: "SELECT sql FROM sqlite_master WHERE name = 'reading'"),
+                    try db.scalar(
+                        String.self, sql: "SELECT sql FROM sqlite_master WHERE name = 'reading_patient_time'")
+                )
+            }
+            #expect(schema?.contains("REFERENCES message(identity) DEFERRABLE INITIALLY DEFERRED") == true)
+            #expect(index == "CREATE INDEX reading_patient_time ON reading(patient, time_us)")
+            // New readings continue the ids.
+            try upgraded.write { db in
+                _ = try db.insertMany(
+                    into: "message", columns: SQLJournal.messageColumns, rows: [Self.message("m-3")],
+                    ignoringConflictsOn: nil)
+                _ = try db.insertMany(
+                    into: "reading", columns: SQLJournal.readingColumns, rows: [Self.reading(message: "m-3", id: 4)],
+                    ignoringConflictsOn: nil)
+            }
+            let ids = try Self.readings(upgraded).map { row -> Int64 in
+                guard case .integer(let id) = row[0] else { return -1 }
+                return id
+            }
+            #expect(ids == [2, 3, 4])
+        }
+    }
+
+    @Test("a reading whose message is not in the journal fails the commit, and nothing of the batch is kept")
+    func missingMessage() throws {
+        try withTemporaryDirectory("helsebro-migration") { dir in
+            let database = try SQLiteDatabase(path: dir + "/journal.sqlite")
+            #expect(throws: (any Error).self) {
+                try database.write { db in
+                    _ = try db.insertMany(
+                        into: "message", columns: SQLJournal.messageColumns, rows: [Self.message("m-1")],
+                        ignoringConflictsOn: "identity")
+                    _ = try db.insertMany(
+                        into: "reading", columns: SQLJournal.readingColumns,
+                        rows: [Self.reading(message: "m-1", id: 1), Self.reading(message: "not-journalled", id: 2)],
+                        ignoringConflictsOn: nil)
+                }
+            }
+            #expect(try Self.readings(database).isEmpty)
+            let messages = try database.read { db in try db.scalar(Int64.self, sql: "SELECT count(*) FROM message") }
+            #expect(messages == 0)
+            // The same batch with its message journalled first is kept.
+            try database.write { db in
+                _ = try db.insertMany(
+                    into: "message", columns: SQLJournal.messageColumns,
+                    rows: [Self.message("m-1"), Self.message("not-journalled")], ignoringConflictsOn: "identity")
+                _ = try db.insertMany(
+                    into: "reading", columns: SQLJournal.readingColumns,
+                    rows: [Self.reading(message: "m-1", id: 1), Self.reading(message: "not-journalled", id: 2)],
+                    ignoringConflictsOn: nil)
+            }
+            #expect(try Self.readings(database).count == 2)
+        }
+    }
+}
