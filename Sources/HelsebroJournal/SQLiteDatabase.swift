@@ -254,10 +254,10 @@ struct GRDBSession: SQLSession {
         precondition(width > 0 && values.count % width == 0, "the values are not whole rows of the columns")
         let rowCount = values.count / width
         func sql(rows: Int) -> String {
-            let values = "(" + columns.map { _ in "?" }.joined(separator: ", ") + ")"
+            let row = "(" + columns.map { _ in "?" }.joined(separator: ", ") + ")"
             return (key == nil ? "INSERT OR FAIL INTO " : "INSERT INTO ")
                 + "\(table) (\(columns.joined(separator: ", "))) VALUES "
-                + repeatElement(values, count: rows).joined(separator: ", ")
+                + repeatElement(row, count: rows).joined(separator: ", ")
                 + (key.map { " ON CONFLICT (\($0)) DO NOTHING" } ?? "")
         }
         guard key == nil else {
