@@ -283,7 +283,7 @@ struct GRDBSession: SQLSession {
         // statement changes, made in case it must be undone alone). Nothing of a failed statement survives anyway:
         // the error fails the whole transaction (the chunk tests in RowBinderTests). With the reading table's
         // foreign key deferred (migration v7), a batch's reading inserts keep no statement journal:
-        // `Tools/serve-instructions.sh` 114,006 instructions a message, 120,688 before.
+        // `Tools/serve-instructions.sh` 113,934 instructions a message, 120,688 before (medians of 3).
         var start = 0
         var chunk = Self.rowsPerInsert
         while start < rowCount {
@@ -433,7 +433,7 @@ extension SQLiteDatabase {
         // A reading's message is still checked, at the commit of its transaction rather than at the end of each
         // statement: an immediate foreign key made every multi-row insert of readings keep a statement journal
         // (see `insertMany`). The batch inserts the messages before their readings, in the same transaction, and a
-        // reading without its message still fails the commit and the batch with it (RowBinderTests). SQLite cannot
+        // reading without its message still fails the commit and the batch with it (JournalMigrationTests). SQLite cannot
         // change a constraint in place: the table is made again, rows and ids as they were, under GRDB's deferred
         // foreign-key checks, which check every key once the migration is done.
         migrator.registerMigration("v7: a reading's message checked at commit") { db in

@@ -243,12 +243,11 @@ public final class SQLJournal: JournalStore {
                     let identity = SQLValue.text(outcome.identity)
                     let received = SQLValue.integer(outcome.received.microseconds)
                     func quarantine(_ code: String, _ reason: String) {
-                        for value: SQLValue in [
+                        // An array literal, allocated: quarantine is the rare path (readings go value by value).
+                        quarantined += [
                             .text(outcome.topic), outcome.device.sqlValue, .text(code), .text(reason),
                             .blob(outcome.payload), received, identity,
-                        ] {
-                            quarantined.append(value)
-                        }
+                        ]
                         result.quarantined += 1
                     }
                     switch outcome.result {
