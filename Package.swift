@@ -119,7 +119,7 @@ let package = Package(
             dependencies: [
                 "HelsebroCore", "HelsebroConfig", "HelsebroMQTT", "HelsebroJournal", "HelsebroPostgres",
                 "HelsebroIngest", "CSQLite", "CWALBuffer",
-                "HelsebroAPI", "HelsebroTestSupport",
+                "HelsebroAPI", "HelsebroTestSupport", .product(name: "Logging", package: "swift-log"),
             ]
         ),
     ]

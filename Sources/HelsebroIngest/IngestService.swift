@@ -79,7 +79,8 @@ public final class IngestService: @unchecked Sendable {
             let now = Timestamp.now
             let outcomes = try pipeline.prepare(batch, now: now)
             let result = try Self.write(outcomes, to: store, logger: logger)
-            if !result.alerts.isEmpty { alertPublisher.publish(result.alerts) }
+            // Also with no new transitions: those still waiting for room in the window go now.
+            alertPublisher.publish(result.alerts)
             logger.debug(
                 "batch committed",
                 metadata: [
@@ -174,10 +175,12 @@ public final class IngestService: @unchecked Sendable {
 /// Publishes alert transitions to `{prefix}/alerts/{patientId}` (QoS 1, JSON) after they are committed.
 ///
 /// A separate client connection, made on the first alert. Every transition is in the journal first (`helsebro
-/// journal follow` and `alert_event`). While the broker cannot take them, transitions wait here in order (up to
-/// `maxPending`, oldest dropped first with a warning) and are tried again at most every `retryMilliseconds`, from
-/// the next batch or the once-a-second tick, so an alert raised during a broker outage still reaches clinicians
-/// when it is back. Failures are logged without patient data.
+/// journal follow` and `alert_event`). Up to `window` are in flight unacknowledged; the ingest thread never waits
+/// for the broker: what does not fit waits here in order and goes at the next batch or the once-a-second tick.
+/// While the broker cannot take them (an error, or a window full for `stalledMilliseconds`), transitions wait here
+/// (up to `maxPending`, oldest dropped first with an error logged) and are tried again at most every
+/// `retryMilliseconds`, so an alert raised during a broker outage still reaches clinicians when it is back.
+/// Failures are logged without patient data.
 final class AlertPublisher {
     let configuration: MQTTConfiguration
     let logger: Logger
@@ -185,12 +188,18 @@ final class AlertPublisher {
     var pending: [AlertEngine.Event] = []
     var retryAt: Int64 = 0
     var failing = false
+    /// Transitions published and not yet acknowledged by the broker, at most.
+    let window: Int
+    /// Since when the window has been full with nothing sent; nil while there is room.
+    var fullSince: Int64?
     static let maxPending = 10_000
     static let retryMilliseconds: Int64 = 2_000
+    static let stalledMilliseconds: Int64 = 10_000
 
-    init(configuration: MQTTConfiguration, logger: Logger) {
+    init(configuration: MQTTConfiguration, logger: Logger, window: Int = 1000) {
         self.configuration = configuration
         self.logger = logger
+        self.window = window
     }
 
     /// Publishes `events` after any still waiting; with none, retries those waiting when it is time.
@@ -206,23 +215,41 @@ final class AlertPublisher {
         guard !pending.isEmpty, IngestClient.nowMilliseconds() >= retryAt else { return }
         var sent = 0
         do {
-            if publisher == nil {
+            let publisher: MQTTPublisher
+            if let connected = self.publisher {
+                publisher = connected
+            } else {
                 // A short wait: this runs on the ingest thread.
                 publisher = try MQTTPublisher(
                     host: configuration.host, port: configuration.port, clientID: configuration.clientID + "-alerts",
-                    username: configuration.username, password: configuration.password, connectTimeoutSeconds: 2,
-                    windowTimeoutSeconds: 1)
+                    window: window, username: configuration.username, password: configuration.password,
+                    connectTimeoutSeconds: 2, windowTimeoutSeconds: 1)
+                self.publisher = publisher
             }
+            // Never waits for the broker's acknowledgements: with the window full, the rest stay here, in order,
+            // for the next batch or tick. Waiting here held the ingest thread: under a flood of blood-pressure
+            // alerts it slept for room in the window ~870 times a second (`perf record` of its sleeps).
             for e in pending {
-                try publisher?.publish(
+                guard publisher.hasRoom else {
+                    // Full, and for long: the broker acknowledges nothing (gone, or overwhelmed). Said once, below.
+                    let now = IngestClient.nowMilliseconds()
+                    if sent == 0, let since = fullSince, now - since > Self.stalledMilliseconds {
+                        throw MQTTError(
+                            .publishFailed, "the broker has not acknowledged the last \(window) alert transitions")
+                    }
+                    if sent > 0 || fullSince == nil { fullSince = now }
+                    break
+                }
+                fullSince = nil
+                try publisher.publish(
                     topic: "\(configuration.topicPrefix)/alerts/\(e.patient)", payload: Array(e.json.utf8))
                 sent += 1
                 logger.info(
                     "alert \(e.transition)",
                     metadata: ["metric": "\(e.metric)", "kind": "\(e.kind)", "severity": "\(e.severity.name)"])
             }
-            pending.removeAll(keepingCapacity: true)
-            if failing {
+            pending.removeFirst(sent)
+            if failing && sent > 0 {
                 failing = false
                 logger.notice("alert transitions are published to the broker again")
             }

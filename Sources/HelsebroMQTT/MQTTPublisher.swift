@@ -118,6 +118,9 @@ public final class MQTTPublisher: @unchecked Sendable {
 
     public var acknowledged: Int { state.counters.withLock { $0.acknowledged } }
 
+    /// True when `publish` at QoS 1 would not wait: fewer than `window` messages are unacknowledged.
+    public var hasRoom: Bool { state.counters.withLock { $0.inflight } < window }
+
     /// Flushes, disconnects and stops the network thread.
     public func close() {
         flush(timeoutSeconds: 10)

@@ -257,11 +257,21 @@ final class AlertListener {
         }
     }
 
-    /// Waits until mosquitto_sub has its messages (or its 60 s timeout), then returns them.
+    /// Waits until mosquitto_sub has its messages, or 60 s, then returns what it has. Not by its own `-W`
+    /// timeout alone: the test process blocks signals its children inherit, SIGALRM among them, so a listener short
+    /// of messages never stopped and the test hung (seen when a test was made to fail on purpose).
     func waitForAll() -> [Message] {
-        process.waitUntilExit()
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        stop()
         return messages()
     }
 
-    func stop() { if process.isRunning { process.terminate() } }
+    /// SIGKILL: SIGTERM may be blocked in the child (see `waitForAll`).
+    func stop() {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
 }

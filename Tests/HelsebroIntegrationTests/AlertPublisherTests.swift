@@ -1,0 +1,44 @@
+import Foundation
+import HelsebroCore
+import HelsebroMQTT
+import Logging
+import Testing
+
+@testable import HelsebroIngest
+
+/// The service's alert publisher against a real mosquitto broker.
+@Suite("Alert publisher against a real broker", .serialized)
+struct AlertPublisherTests {
+    @Test("more transitions than the window: the rest wait in order, and every one arrives once")
+    func window() throws {
+        let broker = try TestBroker()
+        let count = 60
+        let listener = try AlertListener(broker: broker, count: count)
+        defer { listener.stop() }
+        var configuration = MQTTConfiguration()
+        configuration.port = broker.port
+        configuration.clientID = "test-alert-window"
+        let publisher = AlertPublisher(configuration: configuration, logger: Logger(label: "test"), window: 4)
+        let events = (0..<count).map { i in
+            AlertEngine.Event(
+                key: .init(patient: "patient-\(i % 3)", metric: "systolic", kind: "threshold-high"),
+                severity: .critical, transition: "updated", state: "open",
+                value: DecimalValue(mantissa: Int64(200 + i), exponent: 0), unit: .mmHg,
+                threshold: DecimalValue(mantissa: 180, exponent: 0), time: Timestamp(seconds: 1_790_000_000))
+        }
+        publisher.publish(Array(events[..<30]))
+        publisher.publish(Array(events[30...]))
+        // What did not fit goes with later calls (the service makes one per batch and per tick).
+        let deadline = Date().addingTimeInterval(30)
+        while !publisher.pending.isEmpty && Date() < deadline {
+            usleep(1000)
+            publisher.publish([])
+        }
+        #expect(publisher.pending.isEmpty)
+        let messages = listener.waitForAll()
+        #expect(messages.count == count)
+        // One subscriber, one publisher, QoS 1: the broker keeps the order they were sent in.
+        #expect(messages.compactMap { $0.json?["value"] as? Int } == (0..<count).map { 200 + $0 })
+        #expect(messages.map(\.topic) == (0..<count).map { "helsebro/v1/alerts/patient-\($0 % 3)" })
+    }
+}
