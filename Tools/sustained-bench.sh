@@ -65,10 +65,17 @@ while kill -0 "$pub" 2>/dev/null; do
     last_t=$now
 done
 wait "$pub" || true
-# Wait for the service to journal what the broker still holds.
-for _ in $(seq 120); do
+# Wait for the service to journal what the broker still holds: until nothing new for 10 s (one commit of a large
+# --max-batch can take more than a second), at most 5 minutes.
+still=0
+for _ in $(seq 300); do
     read -r r q < <(progress)
-    [[ "$r" == "$last_r" ]] && break
+    if [[ "$r" == "$last_r" ]]; then
+        still=$((still + 1))
+        ((still >= 10)) && break
+    else
+        still=0
+    fi
     last_r=$r
     sleep 1
 done
