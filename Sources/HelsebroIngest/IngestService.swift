@@ -209,7 +209,7 @@ final class AlertPublisher {
             let dropped = pending.count - Self.maxPending
             pending.removeFirst(dropped)
             logger.error(
-                "alert transitions dropped from the MQTT queue while the broker was unreachable; they are in the journal",
+                "alert transitions dropped from the MQTT queue while the broker did not take them; they are in the journal",
                 metadata: ["dropped": "\(dropped)"])
         }
         guard !pending.isEmpty, IngestClient.nowMilliseconds() >= retryAt else { return }

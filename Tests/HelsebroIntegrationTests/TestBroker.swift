@@ -258,8 +258,8 @@ final class AlertListener {
     }
 
     /// Waits until mosquitto_sub has its messages, or 60 s, then returns what it has. Not by its own `-W`
-    /// timeout alone: the test process blocks signals its children inherit, SIGALRM among them, so a listener short
-    /// of messages never stopped and the test hung (seen when a test was made to fail on purpose).
+    /// timeout: started from the tests, a listener short of messages neither timed out nor stopped on SIGTERM
+    /// (seen when a test was made to fail on purpose; most likely the signal mask it inherits), and the test hung.
     func waitForAll() -> [Message] {
         let deadline = Date().addingTimeInterval(60)
         while process.isRunning && Date() < deadline { usleep(20_000) }
@@ -267,7 +267,7 @@ final class AlertListener {
         return messages()
     }
 
-    /// SIGKILL: SIGTERM may be blocked in the child (see `waitForAll`).
+    /// SIGKILL: SIGTERM did not stop it (see `waitForAll`).
     func stop() {
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
