@@ -114,9 +114,6 @@ struct ServeCommand: ParsableCommand {
             throw ValidationError(error.description)
         }
         mqtt.clientID = settings.clientID
-        // The broker may send as many unacknowledged messages as one batch can take (MQTT 5 allows 65,535), so
-        // that a batch larger than 1,000 can fill when the service is behind.
-        mqtt.receiveMaximum = Int32(min(65_535, max(1000, settings.maxBatch)))
         mqtt.topicPrefix = settings.topicPrefix
         mqtt.sharedGroup = settings.sharedGroup
         mqtt.preferMQTT5 = !mqtt311

@@ -321,7 +321,10 @@ public final class IngestClient: @unchecked Sendable {
 
     func configure(_ m: OpaquePointer) throws(MQTTError) {
         mosquitto_threaded_set(m, true)
-        mosquitto_int_option(m, MOSQ_OPT_RECEIVE_MAXIMUM, configuration.receiveMaximum)
+        // At least one batch's worth (MQTT 5 allows up to 65,535): with fewer unacknowledged messages allowed, a
+        // larger `maxBatch` could never fill.
+        let receiveMaximum = max(Int(configuration.receiveMaximum), min(65_535, maxBatch))
+        mosquitto_int_option(m, MOSQ_OPT_RECEIVE_MAXIMUM, Int32(receiveMaximum))
         if let user = configuration.username {
             mosquitto_username_pw_set(m, user, configuration.password)
         }
