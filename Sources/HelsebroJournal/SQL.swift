@@ -159,6 +159,13 @@ extension SQLSession {
     @discardableResult
     public func execute(sql: String) throws -> Int { try execute(sql: sql, arguments: []) }
 
+    /// How many rows of `columns` the flat `values` of `insertMany` hold; they must be whole rows.
+    public func wholeRows(of values: [SQLValue], columns: [String]) -> Int {
+        precondition(
+            !columns.isEmpty && values.count % columns.count == 0, "the values are not whole rows of the columns")
+        return values.count / columns.count
+    }
+
     /// `insertMany(into:columns:values:ignoringConflictsOn:)` with a row an array.
     public func insertMany(
         into table: String, columns: [String], rows: [[SQLValue]], ignoringConflictsOn key: String?

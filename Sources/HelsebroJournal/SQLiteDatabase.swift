@@ -251,8 +251,7 @@ struct GRDBSession: SQLSession {
         into table: String, columns: [String], values: [SQLValue], ignoringConflictsOn key: String?
     ) throws -> [Bool] {
         let width = columns.count
-        precondition(width > 0 && values.count % width == 0, "the values are not whole rows of the columns")
-        let rowCount = values.count / width
+        let rowCount = wholeRows(of: values, columns: columns)
         func sql(rows: Int) -> String {
             let row = "(" + columns.map { _ in "?" }.joined(separator: ", ") + ")"
             return (key == nil ? "INSERT OR FAIL INTO " : "INSERT INTO ")

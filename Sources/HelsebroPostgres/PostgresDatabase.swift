@@ -312,8 +312,7 @@ final class PostgresSession: SQLSession {
         into table: String, columns: [String], values: [SQLValue], ignoringConflictsOn key: String?
     ) throws -> [Bool] {
         let width = columns.count
-        precondition(width > 0 && values.count % width == 0, "the values are not whole rows of the columns")
-        let rowCount = values.count / width
+        let rowCount = wholeRows(of: values, columns: columns)
         guard rowCount > 0 else { return [] }
         // Multi-row VALUES, at most 60,000 parameters a statement (PostgreSQL takes 65,535).
         let perStatement = max(1, 60_000 / width)
