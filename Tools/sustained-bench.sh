@@ -4,7 +4,8 @@
 # of them at RATE messages/s for SECONDS, made as it goes (1% malformed on purpose), into `helsebro serve` with the
 # durable SQLite journal (WAL, synchronous=FULL, acknowledged after commit). Every 10 s it prints the readings
 # journalled in that interval per second and helsebro's resident memory (VmRSS); at the end the whole run's rates,
-# resident memory after the first minute and at the end, and the peak (VmHWM).
+# resident memory after the first minute and at the end (at the end also its anonymous and file-mapped parts), and
+# the peak (VmHWM).
 # Usage: Tools/sustained-bench.sh [DEVICES] [SECONDS] [RATE] [KINDS]   (defaults 100000, 600, 20000, all kinds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -86,4 +87,6 @@ peak=$(awk '/^VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$serve/status")
 span=$(python3 -c "print($end - $start)")
 echo "published $count messages at $rate/s for $seconds s to $registered registered devices"
 python3 -c "print('journalled %d messages (%.0f/s) and %d readings (%.0f/s) over %.0f s; %s quarantined' % ($messages, $messages / $span, $r, $r / $span, $span, $q))"
-echo "resident memory: ${rss_minute:-?} MB after 1 minute, $m MB at the end, peak $peak MB"
+anon=$(awk '/^RssAnon/ {printf "%.1f", $2 / 1024}' "/proc/$serve/status")
+files=$(awk '/^RssFile/ {printf "%.1f", $2 / 1024}' "/proc/$serve/status")
+echo "resident memory: ${rss_minute:-?} MB after 1 minute, $m MB at the end ($anon MB anonymous, $files MB of mapped files), peak $peak MB"
