@@ -47,7 +47,9 @@ r = c.execute('SELECT COALESCE(MAX(id), 0) FROM reading').fetchone()[0]
 q = c.execute('SELECT COALESCE(MAX(id), 0) FROM quarantine').fetchone()[0]
 print(r, q)"
 }
-rss() { awk '/^VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$serve/status"; }
+# A memory figure of the service's /proc status (VmRSS, VmHWM, RssAnon, RssFile) in MB.
+memory() { awk -v field="$1:" '$1 == field {printf "%.1f", $2 / 1024}' "/proc/$serve/status"; }
+rss() { memory VmRSS; }
 start=$(date +%s.%N)
 last_r=0
 last_t=$start
@@ -83,10 +85,8 @@ done
 end=$(python3 -c "import sqlite3; print('%.6f' % (sqlite3.connect('$db').execute('SELECT MAX(received_us) FROM message').fetchone()[0] / 1e6))")
 messages=$(python3 -c "import sqlite3; print(sqlite3.connect('$db').execute('SELECT COUNT(*) FROM message').fetchone()[0])")
 m=$(rss)
-peak=$(awk '/^VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$serve/status")
+peak=$(memory VmHWM)
 span=$(python3 -c "print($end - $start)")
 echo "published $count messages at $rate/s for $seconds s to $registered registered devices"
 python3 -c "print('journalled %d messages (%.0f/s) and %d readings (%.0f/s) over %.0f s; %s quarantined' % ($messages, $messages / $span, $r, $r / $span, $span, $q))"
-anon=$(awk '/^RssAnon/ {printf "%.1f", $2 / 1024}' "/proc/$serve/status")
-files=$(awk '/^RssFile/ {printf "%.1f", $2 / 1024}' "/proc/$serve/status")
-echo "resident memory: ${rss_minute:-?} MB after 1 minute, $m MB at the end ($anon MB anonymous, $files MB of mapped files), peak $peak MB"
+echo "resident memory: ${rss_minute:-?} MB after 1 minute, $m MB at the end ($(memory RssAnon) MB anonymous, $(memory RssFile) MB of mapped files), peak $peak MB"
