@@ -9,6 +9,52 @@ import Testing
 /// The service's alert publisher against a real mosquitto broker.
 @Suite("Alert publisher against a real broker", .serialized)
 struct AlertPublisherTests {
+    static func events(_ count: Int) -> [AlertEngine.Event] {
+        (0..<count).map { i in
+            AlertEngine.Event(
+                key: .init(patient: "patient-\(i % 3)", metric: "systolic", kind: "threshold-high"),
+                severity: .critical, transition: "updated", state: "open",
+                value: DecimalValue(mantissa: Int64(200 + i), exponent: 0), unit: .mmHg,
+                threshold: DecimalValue(mantissa: 180, exponent: 0), time: Timestamp(seconds: 1_790_000_000))
+        }
+    }
+
+    @Test("a burst of more transitions than the cap, to a broker that takes them: none is dropped")
+    func burstBeyondTheCap() throws {
+        let broker = try TestBroker()
+        let count = 90
+        let listener = try AlertListener(broker: broker, count: count)
+        defer { listener.stop() }
+        var configuration = MQTTConfiguration()
+        configuration.port = broker.port
+        configuration.clientID = "test-alert-burst"
+        // Many devices falling silent at once: far more transitions in one call than the cap.
+        let publisher = AlertPublisher(
+            configuration: configuration, logger: Logger(label: "test"), window: 4, maxPending: 20)
+        publisher.publish(Self.events(count))
+        let deadline = Date().addingTimeInterval(30)
+        while !publisher.pending.isEmpty && Date() < deadline {
+            usleep(1000)
+            publisher.publish([])
+        }
+        let messages = listener.waitForAll()
+        #expect(messages.compactMap { $0.json?["value"] as? Int } == (0..<count).map { 200 + $0 })
+    }
+
+    @Test("while the broker is away, the newest transitions up to the cap wait")
+    func capWhileAway() throws {
+        let broker = try TestBroker()
+        broker.stop()
+        var configuration = MQTTConfiguration()
+        configuration.port = broker.port
+        configuration.clientID = "test-alert-away"
+        let publisher = AlertPublisher(
+            configuration: configuration, logger: Logger(label: "test"), window: 4, maxPending: 20)
+        publisher.publish(Self.events(60))
+        #expect(publisher.failing)
+        #expect(publisher.pending.map(\.value.mantissa) == (40..<60).map { Int64(200 + $0) })
+    }
+
     @Test("more transitions than the window: the rest wait in order, and every one arrives once")
     func window() throws {
         let broker = try TestBroker()
@@ -19,13 +65,7 @@ struct AlertPublisherTests {
         configuration.port = broker.port
         configuration.clientID = "test-alert-window"
         let publisher = AlertPublisher(configuration: configuration, logger: Logger(label: "test"), window: 4)
-        let events = (0..<count).map { i in
-            AlertEngine.Event(
-                key: .init(patient: "patient-\(i % 3)", metric: "systolic", kind: "threshold-high"),
-                severity: .critical, transition: "updated", state: "open",
-                value: DecimalValue(mantissa: Int64(200 + i), exponent: 0), unit: .mmHg,
-                threshold: DecimalValue(mantissa: 180, exponent: 0), time: Timestamp(seconds: 1_790_000_000))
-        }
+        let events = Self.events(count)
         publisher.publish(Array(events[..<30]))
         publisher.publish(Array(events[30...]))
         // What did not fit goes with later calls (the service makes one per batch and per tick).
