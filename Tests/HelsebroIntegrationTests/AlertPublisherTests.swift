@@ -39,6 +39,8 @@ struct AlertPublisherTests {
         }
         let messages = listener.waitForAll()
         #expect(messages.compactMap { $0.json?["value"] as? Int } == (0..<count).map { 200 + $0 })
+        // Sent, the burst's storage is given back.
+        #expect(publisher.pending.capacity == 0)
     }
 
     @Test("while the broker is away, the newest transitions up to the cap wait")
