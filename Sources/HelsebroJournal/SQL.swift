@@ -208,4 +208,7 @@ public protocol SQLDatabase: Sendable {
     /// The journal's error for a failure of this database: what is safe to log, and whether the journal itself is
     /// at fault (see `JournalError.isJournalFault`). `constraint` says what a failed constraint means here.
     func journalError(_ error: any Error, doing what: String, constraint: String) -> JournalError
+    /// True when `SQLJournal.write` fills the table `reading_by_patient` and advances `reading_index_mark`; false
+    /// when the database keeps that index itself (`reading_by_patient` a view over an index of `reading`).
+    var writerIndexesReadingsByPatient: Bool { get }
 }

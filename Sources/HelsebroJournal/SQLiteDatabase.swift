@@ -99,6 +99,9 @@ public final class SQLiteDatabase: SQLDatabase {
     /// One SQLite file has one ingest instance (`serve --group` needs PostgreSQL).
     public func holdLeadership(_ key: Int64) throws -> Bool { true }
 
+    /// The one writer fills `reading_by_patient` itself, a slice of patients per batch.
+    public var writerIndexesReadingsByPatient: Bool { true }
+
     public func journalError(_ error: any Error, doing what: String, constraint: String) -> JournalError {
         switch error {
         case let e as JournalError: return e
@@ -462,6 +465,23 @@ extension SQLiteDatabase {
                     DROP TABLE reading;
                     ALTER TABLE reading_v7 RENAME TO reading;
                     CREATE INDEX reading_patient_time ON reading(patient, time_us);
+                    """)
+        }
+        // The index of readings by patient and time as a table the writer fills a slice of patients at a time
+        // (`SQLJournal.write`): the index written entry by entry wrote the page of every patient in a batch at
+        // every commit. Readings after `reading_index_mark.through` may not be in it yet; reads look at those too.
+        migrator.registerMigration("v8: the readings-by-patient index filled by the writer") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE reading_by_patient (
+                        patient TEXT NOT NULL,
+                        time_us INTEGER NOT NULL,
+                        id INTEGER NOT NULL,
+                        PRIMARY KEY (patient, time_us, id)) WITHOUT ROWID;
+                    INSERT INTO reading_by_patient (patient, time_us, id) SELECT patient, time_us, id FROM reading;
+                    CREATE TABLE reading_index_mark (one INTEGER PRIMARY KEY CHECK (one = 1), through INTEGER NOT NULL);
+                    INSERT INTO reading_index_mark (one, through) SELECT 1, COALESCE(MAX(id), 0) FROM reading;
+                    DROP INDEX reading_patient_time;
                     """)
         }
         return migrator

@@ -283,14 +283,14 @@ extension SQLJournal {
     ) throws(JournalError) -> (total: Int, rows: [StoredReading]) {
         try run("searching the journal") {
             try database.read { db in
+                let (start, end) = (from?.microseconds ?? Int64.min, to?.microseconds ?? Int64.max)
+                let patientRows = patientFilter(patient, from: start, to: end)
                 let filter = """
-                    FROM reading WHERE patient = ? AND (? IS NULL OR loinc = ?) AND (? IS NULL OR mdc = ?)
+                    FROM reading WHERE \(patientRows.sql) AND (? IS NULL OR loinc = ?) AND (? IS NULL OR mdc = ?)
                     AND time_us >= ? AND time_us <= ?
                     """
                 let m = mdc.map { Int64($0) }
-                let arguments: [any SQLBindable] = [
-                    patient, loinc, loinc, m, m, from?.microseconds ?? Int64.min, to?.microseconds ?? Int64.max,
-                ]
+                let arguments: [any SQLBindable] = patientRows.arguments + [loinc, loinc, m, m, start, end]
                 let total = try db.scalar(Int.self, sql: "SELECT COUNT(*) " + filter, arguments: arguments) ?? 0
                 let rows = try db.fetchAll(
                     sql: "SELECT * " + filter + " ORDER BY time_us, id LIMIT ? OFFSET ?",

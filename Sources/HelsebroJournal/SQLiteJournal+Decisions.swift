@@ -370,12 +370,11 @@ extension SQLJournal {
     {
         try run("reading the journal") {
             try database.read { db in
-                try db.fetchAll(
-                    sql: """
-                        SELECT * FROM reading WHERE patient = ? AND time_us >= ? AND time_us < ? AND metric = ?
-                        ORDER BY time_us, id
-                        """,
-                    arguments: [patient, from.microseconds, to.microseconds, metric]
+                let rows = patientFilter(patient, from: from.microseconds, to: to.microseconds)
+                return try db.fetchAll(
+                    sql: "SELECT * FROM reading WHERE " + rows.sql
+                        + " AND time_us >= ? AND time_us < ? AND metric = ? ORDER BY time_us, id",
+                    arguments: rows.arguments + [from.microseconds, to.microseconds, metric]
                 ).map(Self.storedReading)
             }
         }

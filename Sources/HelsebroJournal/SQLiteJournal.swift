@@ -1,11 +1,14 @@
 import Foundation
 import HelsebroCore
+import Synchronization
 
 /// The journal in SQLite (the single-machine journal) is the SQL journal on `SQLiteDatabase`.
 public typealias SQLiteJournal = SQLJournal
 
 /// The journal: one implementation of `JournalStore` over SQL that SQLite and PostgreSQL both run (see `SQL.swift`).
 public final class SQLJournal: JournalStore {
+    /// Entries of readings written but not yet in `reading_by_patient` (see `PatientIndexBuffer`).
+    let patientIndex = Mutex(PatientIndexBuffer())
     public let database: any SQLDatabase
 
     public init(database: any SQLDatabase) {
@@ -21,6 +24,31 @@ public final class SQLJournal: JournalStore {
                 .cannotOpen, "cannot open the journal at \(path): check that the directory exists and is writable",
                 underlying: error)
         }
+    }
+
+    /// `database.write`, and when the transaction fails, the index entries held for it are dropped with it: entries
+    /// of readings that were rolled back would name ids the next readings take (`PatientIndexBuffer`).
+    func writeRollingBackIndex<T>(_ body: (any SQLSession) throws -> T) throws -> T {
+        do {
+            return try database.write(body)
+        } catch {
+            if database.writerIndexesReadingsByPatient { patientIndex.withLock { $0.reset() } }
+            throw error
+        }
+    }
+
+    /// The condition that picks one patient's readings in `from...to` (microseconds) and the arguments it takes:
+    /// the database's own index on PostgreSQL; on SQLite the index the writer fills (`PatientIndexBuffer`) and the
+    /// readings after its mark, which may not be in it yet. Callers state the times again for those.
+    func patientFilter(_ patient: String, from: Int64, to: Int64) -> (sql: String, arguments: [any SQLBindable]) {
+        guard database.writerIndexesReadingsByPatient else { return ("patient = ?", [patient]) }
+        return (
+            """
+            (id IN (SELECT id FROM reading_by_patient WHERE patient = ? AND time_us >= ? AND time_us <= ?)
+                OR id > (SELECT through FROM reading_index_mark)) AND patient = ?
+            """,
+            [patient, from, to, patient]
+        )
     }
 
     func run<T>(
@@ -223,7 +251,7 @@ public final class SQLJournal: JournalStore {
             messages.append(.integer(isQuarantine ? 1 : 0))
         }
         return try run("writing a batch", onConstraint: "a constraint of the journal failed") {
-            try database.write { db in
+            try writeRollingBackIndex { db in
                 var result = BatchResult()
                 let inserted = try db.insertMany(
                     into: "message", columns: Self.messageColumns, values: messages, ignoringConflictsOn: "identity")
@@ -235,6 +263,7 @@ public final class SQLJournal: JournalStore {
                 var quarantined: [SQLValue] = []
                 var alerts: [(AlertEngine.Event, String)] = []
                 var queued: [SQLValue] = []
+                var indexEntries: [PatientIndexBuffer.Entry] = []
                 for (outcome, isNew) in zip(batch, inserted) {
                     guard isNew else {
                         result.duplicates += 1
@@ -271,6 +300,7 @@ public final class SQLJournal: JournalStore {
                             readings.append(.text(r.status.isEmpty ? "" : r.status.joined(separator: ",")))
                             readings.append(identity)
                             readings.append(r.profileVersion.map { Int64($0) }.sqlValue)
+                            indexEntries.append(.init(patient: r.patient, time: r.time.microseconds, id: 0))
                         }
                         result.readings += rows.count
                         if outcome.evaluateLater, let device = outcome.device {
@@ -286,7 +316,17 @@ public final class SQLJournal: JournalStore {
                         quarantine(code, reason)
                     }
                 }
-                if !readings.isEmpty {
+                if database.writerIndexesReadingsByPatient {
+                    try patientIndex.withLock { buffer in
+                        try buffer.write(db, entries: indexEntries) {
+                            if !readings.isEmpty {
+                                _ = try db.insertMany(
+                                    into: "reading", columns: Self.readingColumns, values: readings,
+                                    ignoringConflictsOn: nil)
+                            }
+                        }
+                    }
+                } else if !readings.isEmpty {
                     _ = try db.insertMany(
                         into: "reading", columns: Self.readingColumns, values: readings, ignoringConflictsOn: nil)
                 }
@@ -319,11 +359,11 @@ public final class SQLJournal: JournalStore {
     public func readings(patient: String, since: Timestamp?) throws(JournalError) -> [StoredReading] {
         try run("reading the journal") {
             try database.read { db in
-                try db.fetchAll(
-                    sql: """
-                        SELECT * FROM reading WHERE patient = ? AND time_us >= ? ORDER BY time_us, id
-                        """,
-                    arguments: [patient, since?.microseconds ?? Int64.min]
+                let from = since?.microseconds ?? Int64.min
+                let filter = patientFilter(patient, from: from, to: Int64.max)
+                return try db.fetchAll(
+                    sql: "SELECT * FROM reading WHERE " + filter.sql + " AND time_us >= ? ORDER BY time_us, id",
+                    arguments: filter.arguments + [from]
                 ).map(Self.storedReading)
             }
         }

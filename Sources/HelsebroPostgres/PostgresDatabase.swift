@@ -100,6 +100,9 @@ public final class PostgresDatabase: SQLDatabase {
         if !kept { connection.close().whenComplete { _ in withExtendedLifetime(connection) {} } }
     }
 
+    /// Several instances write readings: PostgreSQL keeps the readings-by-patient index itself.
+    public var writerIndexesReadingsByPatient: Bool { false }
+
     public func holdLeadership(_ key: Int64) throws -> Bool {
         let (current, held) = leadership.withLock { ($0.connection, $0.held) }
         if let c = current, !c.isClosed {
