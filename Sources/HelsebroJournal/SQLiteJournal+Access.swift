@@ -283,19 +283,17 @@ extension SQLJournal {
     ) throws(JournalError) -> (total: Int, rows: [StoredReading]) {
         try run("searching the journal") {
             try database.read { db in
-                let (start, end) = (from?.microseconds ?? Int64.min, to?.microseconds ?? Int64.max)
-                let patientRows = patientFilter(patient, from: start, to: end)
-                let filter = """
-                    FROM reading WHERE \(patientRows.sql) AND (? IS NULL OR loinc = ?) AND (? IS NULL OR mdc = ?)
-                    AND time_us >= ? AND time_us <= ?
-                    """
                 let m = mdc.map { Int64($0) }
-                let arguments: [any SQLBindable] = patientRows.arguments + [loinc, loinc, m, m, start, end]
-                let total = try db.scalar(Int.self, sql: "SELECT COUNT(*) " + filter, arguments: arguments) ?? 0
-                let rows = try db.fetchAll(
-                    sql: "SELECT * " + filter + " ORDER BY time_us, id LIMIT ? OFFSET ?",
-                    arguments: arguments + [limit, offset]
-                ).map(Self.storedReading)
+                let condition = "(? IS NULL OR loinc = ?) AND (? IS NULL OR mdc = ?)"
+                let (start, end) = (from?.microseconds ?? Int64.min, to?.microseconds ?? Int64.max)
+                let all = patientReadings(patient, from: start, to: end, where: condition, [loinc, loinc, m, m])
+                let total =
+                    try db.scalar(
+                        Int.self, sql: "SELECT COUNT(*) FROM (\(all.sql)) AS matching", arguments: all.arguments) ?? 0
+                let page = patientReadings(
+                    patient, from: start, to: end, where: condition, [loinc, loinc, m, m], suffix: "LIMIT ? OFFSET ?")
+                let rows = try db.fetchAll(sql: page.sql, arguments: page.arguments + [limit, offset]).map(
+                    Self.storedReading)
                 return (total, rows)
             }
         }

@@ -370,12 +370,10 @@ extension SQLJournal {
     {
         try run("reading the journal") {
             try database.read { db in
-                let rows = patientFilter(patient, from: from.microseconds, to: to.microseconds)
-                return try db.fetchAll(
-                    sql: "SELECT * FROM reading WHERE " + rows.sql
-                        + " AND time_us >= ? AND time_us < ? AND metric = ? ORDER BY time_us, id",
-                    arguments: rows.arguments + [from.microseconds, to.microseconds, metric]
-                ).map(Self.storedReading)
+                // Up to `to`, not including it.
+                let query = patientReadings(
+                    patient, from: from.microseconds, to: to.microseconds - 1, where: "metric = ?", [metric])
+                return try db.fetchAll(sql: query.sql, arguments: query.arguments).map(Self.storedReading)
             }
         }
     }

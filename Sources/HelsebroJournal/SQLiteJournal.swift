@@ -37,18 +37,37 @@ public final class SQLJournal: JournalStore {
         }
     }
 
-    /// The condition that picks one patient's readings in `from...to` (microseconds) and the arguments it takes:
-    /// the database's own index on PostgreSQL; on SQLite the index the writer fills (`PatientIndexBuffer`) and the
-    /// readings after its mark, which may not be in it yet. Callers state the times again for those.
-    func patientFilter(_ patient: String, from: Int64, to: Int64) -> (sql: String, arguments: [any SQLBindable]) {
-        guard database.writerIndexesReadingsByPatient else { return ("patient = ?", [patient]) }
-        return (
+    /// One patient's readings with `from <= time_us <= to` (microseconds) that also meet `condition` (over reading
+    /// columns other than patient, time_us and id), in time order, as one query and its arguments; `suffix` (LIMIT,
+    /// OFFSET) goes after the ORDER BY. PostgreSQL: its own index on the reading table. SQLite: the readings up to
+    /// the mark through the index the writer fills (`PatientIndexBuffer`), in its order, merged with those after
+    /// the mark, which may not be indexed yet; every row's own patient is checked too.
+    func patientReadings(
+        _ patient: String, from: Int64, to: Int64, where condition: String = "TRUE",
+        _ conditionArguments: [any SQLBindable] = [], suffix: String = ""
+    ) -> (sql: String, arguments: [any SQLBindable]) {
+        guard database.writerIndexesReadingsByPatient else {
+            return (
+                "SELECT * FROM reading WHERE patient = ? AND time_us >= ? AND time_us <= ? AND (\(condition))"
+                    + " ORDER BY time_us, id " + suffix,
+                [patient, from, to] + conditionArguments
+            )
+        }
+        // The index's own patient, time and id, so that SQLite sees the rows come in the order asked for.
+        let indexed = (["id"] + Self.readingColumns).map {
+            ["id", "patient", "time_us"].contains($0) ? "b.\($0) AS \($0)" : "r.\($0) AS \($0)"
+        }
+        let sql = """
+            SELECT \(indexed.joined(separator: ", ")) FROM reading_by_patient b JOIN reading r ON r.id = b.id
+            WHERE b.patient = ? AND b.time_us >= ? AND b.time_us <= ? AND r.patient = ?
+            AND b.id <= (SELECT through FROM reading_index_mark) AND (\(condition))
+            UNION ALL
+            SELECT \((["id"] + Self.readingColumns).joined(separator: ", ")) FROM reading
+            WHERE id > (SELECT through FROM reading_index_mark) AND patient = ? AND time_us >= ? AND time_us <= ?
+            AND (\(condition))
+            ORDER BY time_us, id \(suffix)
             """
-            (id IN (SELECT id FROM reading_by_patient WHERE patient = ? AND time_us >= ? AND time_us <= ?)
-                OR id > (SELECT through FROM reading_index_mark)) AND patient = ?
-            """,
-            [patient, from, to, patient]
-        )
+        return (sql, [patient, from, to, patient] + conditionArguments + [patient, from, to] + conditionArguments)
     }
 
     func run<T>(
@@ -359,11 +378,9 @@ public final class SQLJournal: JournalStore {
     public func readings(patient: String, since: Timestamp?) throws(JournalError) -> [StoredReading] {
         try run("reading the journal") {
             try database.read { db in
-                let from = since?.microseconds ?? Int64.min
-                let filter = patientFilter(patient, from: from, to: Int64.max)
+                let query = patientReadings(patient, from: since?.microseconds ?? Int64.min, to: Int64.max)
                 return try db.fetchAll(
-                    sql: "SELECT * FROM reading WHERE " + filter.sql + " AND time_us >= ? ORDER BY time_us, id",
-                    arguments: filter.arguments + [from]
+                    sql: query.sql, arguments: query.arguments
                 ).map(Self.storedReading)
             }
         }
