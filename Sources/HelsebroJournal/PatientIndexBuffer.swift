@@ -8,9 +8,13 @@
 ///
 /// Reads stay complete: `reading_index_mark.through` is the id up to which every reading is in the index, advanced
 /// only in the transaction that writes the entries before it, and reads take the readings after it from the
-/// reading table itself (`SQLJournal.patientFilter`). A crash loses only entries; the first write afterwards
+/// reading table itself (`SQLJournal.patientReadings`). A crash loses only entries; the first write afterwards
 /// indexes every reading after the mark again (`recover`). A failed transaction drops what is held here (`reset`,
 /// from `SQLJournal.writeRollingBackIndex`) and the next write does the same.
+///
+/// One process writes a SQLite journal, but nothing stops an operator starting a second one on the same file: each
+/// writer names itself in `reading_index_mark.writer`, and a writer that finds another's name there (the other has
+/// written since; its first write indexed everything this one held) drops what it holds and recovers.
 struct PatientIndexBuffer: Sendable {
     struct Entry: Sendable {
         var patient: String
@@ -22,16 +26,17 @@ struct PatientIndexBuffer: Sendable {
     static let columns = ["patient", "time_us", "id"]
     var pending: [[Entry]] = Array(repeating: [], count: slices)
     var next = 0
-    /// The readings after the mark were indexed again since this process opened the journal.
-    var recovered = false
+    /// This writer's name in `reading_index_mark.writer`: while it is there, no one else has written readings since
+    /// this writer's last commit, and what is held here is exactly what the index lacks.
+    var writer = Int64.random(in: 1...Int64.max)
 
     /// Inserts the batch's readings through `insertReadings` and indexes one slice, in the caller's transaction.
     /// `entries` are the readings' patients and times in the order `insertReadings` inserts them; their ids are
     /// assigned here, as SQLite assigns them (one more than the largest).
     mutating func write(_ db: any SQLSession, entries: [Entry], insertReadings: () throws -> Void) throws {
-        if !recovered {
+        if try db.scalar(Int64.self, sql: "SELECT writer FROM reading_index_mark") != writer {
+            pending = Array(repeating: [], count: Self.slices)
             try recover(db)
-            recovered = true
         }
         var id = try db.scalar(Int64.self, sql: "SELECT COALESCE(MAX(id), 0) FROM reading") ?? 0
         try insertReadings()
@@ -64,10 +69,11 @@ struct PatientIndexBuffer: Sendable {
     /// indexes every reading after the mark again.
     mutating func reset() {
         pending = Array(repeating: [], count: Self.slices)
-        recovered = false
+        writer = Int64.random(in: 1...Int64.max)
     }
 
-    /// Indexes every reading after the mark (some may be indexed already) and moves the mark to the last reading.
+    /// Indexes every reading after the mark (some may be indexed already), moves the mark to the last reading and
+    /// names this writer.
     func recover(_ db: any SQLSession) throws {
         _ = try db.execute(
             sql: """
@@ -75,6 +81,8 @@ struct PatientIndexBuffer: Sendable {
                 SELECT patient, time_us, id FROM reading WHERE id > (SELECT through FROM reading_index_mark)
                 ORDER BY patient, time_us, id
                 """)
-        _ = try db.execute(sql: "UPDATE reading_index_mark SET through = (SELECT COALESCE(MAX(id), 0) FROM reading)")
+        _ = try db.execute(
+            sql: "UPDATE reading_index_mark SET through = (SELECT COALESCE(MAX(id), 0) FROM reading), writer = ?",
+            arguments: [writer])
     }
 }

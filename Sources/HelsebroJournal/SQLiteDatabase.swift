@@ -479,8 +479,11 @@ extension SQLiteDatabase {
                         id INTEGER NOT NULL,
                         PRIMARY KEY (patient, time_us, id)) WITHOUT ROWID;
                     INSERT INTO reading_by_patient (patient, time_us, id) SELECT patient, time_us, id FROM reading;
-                    CREATE TABLE reading_index_mark (one INTEGER PRIMARY KEY CHECK (one = 1), through INTEGER NOT NULL);
-                    INSERT INTO reading_index_mark (one, through) SELECT 1, COALESCE(MAX(id), 0) FROM reading;
+                    CREATE TABLE reading_index_mark (
+                        one INTEGER PRIMARY KEY CHECK (one = 1),
+                        through INTEGER NOT NULL,
+                        writer INTEGER NOT NULL);
+                    INSERT INTO reading_index_mark (one, through, writer) SELECT 1, COALESCE(MAX(id), 0), 0 FROM reading;
                     DROP INDEX reading_patient_time;
                     """)
         }

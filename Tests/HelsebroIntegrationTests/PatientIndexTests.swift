@@ -113,6 +113,30 @@ struct PatientIndexTests {
         }
     }
 
+    @Test("two writers on one file (an operator's mistake) still leave every reading found, and no entry twice")
+    func twoWriters() throws {
+        try withTemporaryDirectory("helsebro-patient-index") { dir in
+            let path = dir + "/journal.sqlite"
+            let database = try SQLiteDatabase(path: path)
+            let first = SQLJournal(database: database)
+            let second = SQLJournal(database: try SQLiteDatabase(path: path))
+            for round in 0..<Int64(24) {
+                // Each writes a few batches in turn, holding entries of its own when the other takes over.
+                let writer = round % 2 == 0 ? first : second
+                for k in 0..<Int64(3) {
+                    let time = round * 3 + k
+                    _ = try writer.write(Self.batch(patients: 0..<60, second: time, tag: round % 2 == 0 ? "a" : "b"))
+                    for p in [0, 31, 59] {
+                        #expect(try first.readings(patient: "p-\(p)", since: nil).count == Int(time + 1) * 2)
+                        #expect(try second.readings(patient: "p-\(p)", since: nil).count == Int(time + 1) * 2)
+                    }
+                }
+            }
+            #expect(try Self.strayEntries(database) == 0)
+            #expect(try Self.unindexedBeforeMark(database) == 0)
+        }
+    }
+
     @Test("a batch the journal refuses leaves no entry naming the ids its readings had")
     func refusedBatch() throws {
         try withTemporaryDirectory("helsebro-patient-index") { dir in
