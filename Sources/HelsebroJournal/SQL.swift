@@ -209,6 +209,6 @@ public protocol SQLDatabase: Sendable {
     /// at fault (see `JournalError.isJournalFault`). `constraint` says what a failed constraint means here.
     func journalError(_ error: any Error, doing what: String, constraint: String) -> JournalError
     /// True when `SQLJournal.write` fills the table `reading_by_patient` and advances `reading_index_mark`; false
-    /// when the database keeps that index itself (`reading_by_patient` a view over an index of `reading`).
+    /// when the database keeps its own index of `reading` by patient and time (PostgreSQL: several writers).
     var writerIndexesReadingsByPatient: Bool { get }
 }
