@@ -23,6 +23,11 @@ struct PatientIndexBuffer: Sendable {
     }
 
     static let slices = 50
+    /// A slice holding more entries than this is written with the next batch, whichever slice is due. One patient's
+    /// flood (`Tools/alert-latency.sh`: one cuff at 14,000 msg/s) fills one slice, and writing fifty batches of its
+    /// entries at once held that batch, and the alerts behind it, for tens of milliseconds every fiftieth batch;
+    /// spread over many patients a slice holds about 4,000 at the most (a minute of overload).
+    static let mostHeld = 4_096
     static let columns = ["patient", "time_us", "id"]
     var pending: [[Entry]] = Array(repeating: [], count: slices)
     var next = 0
@@ -47,25 +52,31 @@ struct PatientIndexBuffer: Sendable {
         }
         let slice = next
         next = (next + 1) % Self.slices
-        if !pending[slice].isEmpty {
-            var values: [SQLValue] = []
-            values.reserveCapacity(pending[slice].count * 3)
-            for e in pending[slice] {
-                values.append(.text(e.patient))
-                values.append(.integer(e.time))
-                values.append(.integer(e.id))
-            }
-            _ = try db.insertMany(
-                into: "reading_by_patient", columns: Self.columns, values: values, ignoringConflictsOn: nil)
-            // Its storage goes too: kept, every slice held the most it ever held, room doubled as it grew, and in a
-            // minute of overload (`Tools/sustained-bench.sh 100000 60 28000 cuff`) the slices had room for 323,584
-            // entries (10 MB) while they never held more than 101,484.
-            pending[slice] = []
+        for s in pending.indices where s == slice || pending[s].count > Self.mostHeld {
+            try index(slice: s, db)
         }
         // Every reading before the oldest entry still held is indexed; with none held, every reading is.
         let oldest = pending.compactMap { $0.first?.id }.min()
         _ = try db.execute(
             sql: "UPDATE reading_index_mark SET through = ?", arguments: [oldest.map { $0 - 1 } ?? id])
+    }
+
+    /// Writes the entries of one slice.
+    mutating func index(slice: Int, _ db: any SQLSession) throws {
+        guard !pending[slice].isEmpty else { return }
+        var values: [SQLValue] = []
+        values.reserveCapacity(pending[slice].count * 3)
+        for e in pending[slice] {
+            values.append(.text(e.patient))
+            values.append(.integer(e.time))
+            values.append(.integer(e.id))
+        }
+        _ = try db.insertMany(
+            into: "reading_by_patient", columns: Self.columns, values: values, ignoringConflictsOn: nil)
+        // Its storage goes too: kept, every slice held the most it ever held, room doubled as it grew, and in a
+        // minute of overload (`Tools/sustained-bench.sh 100000 60 28000 cuff`) the slices had room for 323,584
+        // entries (10 MB) while they never held more than 101,484.
+        pending[slice] = []
     }
 
     /// After a failed transaction: what was taken out or put in here may not match the journal; the next write

@@ -113,6 +113,26 @@ struct PatientIndexTests {
         }
     }
 
+    @Test("one patient's flood: the slice it fills is written before it holds much more than its limit")
+    func oneHotPatient() throws {
+        try withTemporaryDirectory("helsebro-patient-index") { dir in
+            let database = try SQLiteDatabase(path: dir + "/journal.sqlite")
+            let journal = SQLJournal(database: database)
+            var most = 0
+            for second in 0..<Int64(40) {
+                // 1,000 readings of one patient a batch, beside one of each of twenty others.
+                var batch = Self.batch(patients: 0..<1, second: second, tag: "hot", perMessage: 1_000)
+                batch += Self.batch(patients: 1..<21, second: second, tag: "cold", perMessage: 1)
+                _ = try journal.write(batch)
+                most = max(most, journal.patientIndex.withLock { $0.pending.map(\.count).max() ?? 0 })
+                #expect(try journal.readings(patient: "p-0", since: nil).count == Int(second + 1) * 1_000)
+            }
+            #expect(most <= PatientIndexBuffer.mostHeld + 1_000)
+            #expect(try Self.strayEntries(database) == 0)
+            #expect(try Self.unindexedBeforeMark(database) == 0)
+        }
+    }
+
     @Test("two writers on one file (an operator's mistake) still leave every reading found, and no entry twice")
     func twoWriters() throws {
         try withTemporaryDirectory("helsebro-patient-index") { dir in
