@@ -19,24 +19,34 @@ struct AlertPublisherTests {
         }
     }
 
+    static func configuration(_ broker: TestBroker, clientID: String) -> MQTTConfiguration {
+        var configuration = MQTTConfiguration()
+        configuration.port = broker.port
+        configuration.clientID = clientID
+        return configuration
+    }
+
+    /// Publishes nothing new until nothing waits (30 s at most), as the service does with each batch and tick.
+    static func drain(_ publisher: AlertPublisher) {
+        let deadline = Date().addingTimeInterval(30)
+        while !publisher.pending.isEmpty && Date() < deadline {
+            usleep(1000)
+            publisher.publish([])
+        }
+    }
+
     @Test("a burst of more transitions than the cap, to a broker that takes them: none is dropped")
     func burstBeyondTheCap() throws {
         let broker = try TestBroker()
         let count = 90
         let listener = try AlertListener(broker: broker, count: count)
         defer { listener.stop() }
-        var configuration = MQTTConfiguration()
-        configuration.port = broker.port
-        configuration.clientID = "test-alert-burst"
+        let configuration = Self.configuration(broker, clientID: "test-alert-burst")
         // Many devices falling silent at once: far more transitions in one call than the cap.
         let publisher = AlertPublisher(
             configuration: configuration, logger: Logger(label: "test"), window: 4, maxPending: 20)
         publisher.publish(Self.events(count))
-        let deadline = Date().addingTimeInterval(30)
-        while !publisher.pending.isEmpty && Date() < deadline {
-            usleep(1000)
-            publisher.publish([])
-        }
+        Self.drain(publisher)
         let messages = listener.waitForAll()
         #expect(messages.compactMap { $0.json?["value"] as? Int } == (0..<count).map { 200 + $0 })
         // Sent, the burst's storage is given back.
@@ -47,9 +57,7 @@ struct AlertPublisherTests {
     func capWhileAway() throws {
         let broker = try TestBroker()
         broker.stop()
-        var configuration = MQTTConfiguration()
-        configuration.port = broker.port
-        configuration.clientID = "test-alert-away"
+        let configuration = Self.configuration(broker, clientID: "test-alert-away")
         let publisher = AlertPublisher(
             configuration: configuration, logger: Logger(label: "test"), window: 4, maxPending: 20)
         publisher.publish(Self.events(60))
@@ -63,19 +71,13 @@ struct AlertPublisherTests {
         let count = 60
         let listener = try AlertListener(broker: broker, count: count)
         defer { listener.stop() }
-        var configuration = MQTTConfiguration()
-        configuration.port = broker.port
-        configuration.clientID = "test-alert-window"
+        let configuration = Self.configuration(broker, clientID: "test-alert-window")
         let publisher = AlertPublisher(configuration: configuration, logger: Logger(label: "test"), window: 4)
         let events = Self.events(count)
         publisher.publish(Array(events[..<30]))
         publisher.publish(Array(events[30...]))
         // What did not fit goes with later calls (the service makes one per batch and per tick).
-        let deadline = Date().addingTimeInterval(30)
-        while !publisher.pending.isEmpty && Date() < deadline {
-            usleep(1000)
-            publisher.publish([])
-        }
+        Self.drain(publisher)
         #expect(publisher.pending.isEmpty)
         let messages = listener.waitForAll()
         #expect(messages.count == count)

@@ -52,6 +52,12 @@ struct PatientIndexTests {
         }
     }
 
+    /// No entry names a missing or other reading, and every reading up to the mark is indexed.
+    static func expectSound(_ database: SQLiteDatabase, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        #expect(try strayEntries(database) == 0, sourceLocation: sourceLocation)
+        #expect(try unindexedBeforeMark(database) == 0, sourceLocation: sourceLocation)
+    }
+
     static func count(_ database: SQLiteDatabase, _ sql: String) throws -> Int {
         try database.read { db in try db.scalar(Int.self, sql: sql) ?? -1 }
     }
@@ -84,8 +90,7 @@ struct PatientIndexTests {
             #expect(readings == 120 * 60 * 2)
             // Some are still held (the index is written a slice at a time), most are written.
             #expect(entries < readings && entries > readings / 2)
-            #expect(try Self.strayEntries(database) == 0)
-            #expect(try Self.unindexedBeforeMark(database) == 0)
+            try Self.expectSound(database)
         }
     }
 
@@ -107,8 +112,7 @@ struct PatientIndexTests {
             _ = try reopened.write(Self.batch(patients: 0..<1, second: 100, tag: "b"))
             // Everything before the new batch is indexed again.
             #expect(try Self.count(database, "SELECT COUNT(*) FROM reading_by_patient") >= 80 * 10 * 2)
-            #expect(try Self.unindexedBeforeMark(database) == 0)
-            #expect(try Self.strayEntries(database) == 0)
+            try Self.expectSound(database)
             #expect(try reopened.readings(patient: "p-0", since: nil).count == 22)
         }
     }
@@ -128,8 +132,7 @@ struct PatientIndexTests {
                 #expect(try journal.readings(patient: "p-0", since: nil).count == Int(second + 1) * 1_000)
             }
             #expect(most <= PatientIndexBuffer.mostHeld + 1_000)
-            #expect(try Self.strayEntries(database) == 0)
-            #expect(try Self.unindexedBeforeMark(database) == 0)
+            try Self.expectSound(database)
         }
     }
 
@@ -152,8 +155,7 @@ struct PatientIndexTests {
                     }
                 }
             }
-            #expect(try Self.strayEntries(database) == 0)
-            #expect(try Self.unindexedBeforeMark(database) == 0)
+            try Self.expectSound(database)
         }
     }
 
@@ -182,8 +184,7 @@ struct PatientIndexTests {
                     #expect(throws: JournalError.self) { _ = try journal.write(refused) }
                 }
             }
-            #expect(try Self.strayEntries(database) == 0)
-            #expect(try Self.unindexedBeforeMark(database) == 0)
+            try Self.expectSound(database)
             for p in [0, 39] { #expect(try journal.readings(patient: "p-\(p)", since: nil).count == 60) }
             #expect(try journal.readings(patient: "p-100", since: nil).isEmpty)
         }
