@@ -24,9 +24,9 @@ struct PatientIndexBuffer: Sendable {
 
     static let slices = 50
     /// A slice holding more entries than this is written with the next batch, whichever slice is due. One patient's
-    /// flood (`Tools/alert-latency.sh`: one cuff at 14,000 msg/s) fills one slice, and writing fifty batches of its
-    /// entries at once held that batch, and the alerts behind it, for tens of milliseconds every fiftieth batch;
-    /// spread over many patients a slice holds about 4,000 at the most (a minute of overload).
+    /// flood (`Tools/alert-latency.sh`: one cuff at 14,000 msg/s) fills one slice, and every fiftieth batch, with
+    /// the alerts behind it, would wait while fifty batches of its entries were written at once; spread over many
+    /// patients a slice holds about 4,000 at the most (a minute of overload).
     static let mostHeld = 4_096
     static let columns = ["patient", "time_us", "id"]
     var pending: [[Entry]] = Array(repeating: [], count: slices)
@@ -35,7 +35,8 @@ struct PatientIndexBuffer: Sendable {
     /// this writer's last commit, and what is held here is exactly what the index lacks.
     var writer = Int64.random(in: 1...Int64.max)
 
-    /// Inserts the batch's readings through `insertReadings` and indexes one slice, in the caller's transaction.
+    /// Inserts the batch's readings through `insertReadings` and indexes the slice that is due (and any holding more
+    /// than `mostHeld`), in the caller's transaction.
     /// `entries` are the readings' patients and times in the order `insertReadings` inserts them; their ids are
     /// assigned here, as SQLite assigns them (one more than the largest).
     mutating func write(_ db: any SQLSession, entries: [Entry], insertReadings: () throws -> Void) throws {
