@@ -282,6 +282,8 @@ public final class SQLJournal: JournalStore {
                 var quarantined: [SQLValue] = []
                 var alerts: [(AlertEngine.Event, String)] = []
                 var queued: [SQLValue] = []
+                // The SQLite writer indexes readings by patient itself (`PatientIndexBuffer`); PostgreSQL does not.
+                let indexes = database.writerIndexesReadingsByPatient
                 var indexEntries: [PatientIndexBuffer.Entry] = []
                 for (outcome, isNew) in zip(batch, inserted) {
                     guard isNew else {
@@ -319,7 +321,9 @@ public final class SQLJournal: JournalStore {
                             readings.append(.text(r.status.isEmpty ? "" : r.status.joined(separator: ",")))
                             readings.append(identity)
                             readings.append(r.profileVersion.map { Int64($0) }.sqlValue)
-                            indexEntries.append(.init(patient: r.patient, time: r.time.microseconds, id: 0))
+                            if indexes {
+                                indexEntries.append(.init(patient: r.patient, time: r.time.microseconds, id: 0))
+                            }
                         }
                         result.readings += rows.count
                         if outcome.evaluateLater, let device = outcome.device {
@@ -335,19 +339,17 @@ public final class SQLJournal: JournalStore {
                         quarantine(code, reason)
                     }
                 }
-                if database.writerIndexesReadingsByPatient {
-                    try patientIndex.withLock { buffer in
-                        try buffer.write(db, entries: indexEntries) {
-                            if !readings.isEmpty {
-                                _ = try db.insertMany(
-                                    into: "reading", columns: Self.readingColumns, values: readings,
-                                    ignoringConflictsOn: nil)
-                            }
-                        }
-                    }
-                } else if !readings.isEmpty {
+                func insertReadings() throws {
+                    guard !readings.isEmpty else { return }
                     _ = try db.insertMany(
                         into: "reading", columns: Self.readingColumns, values: readings, ignoringConflictsOn: nil)
+                }
+                if indexes {
+                    try patientIndex.withLock {
+                        try $0.write(db, entries: indexEntries, insertReadings: insertReadings)
+                    }
+                } else {
+                    try insertReadings()
                 }
                 if !quarantined.isEmpty {
                     _ = try db.insertMany(
