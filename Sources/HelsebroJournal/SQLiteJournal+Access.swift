@@ -290,10 +290,9 @@ extension SQLJournal {
                 let total =
                     try db.scalar(
                         Int.self, sql: "SELECT COUNT(*) FROM (\(all.sql)) AS matching", arguments: all.arguments) ?? 0
-                let page = patientReadings(
-                    patient, from: start, to: end, where: condition, [loinc, loinc, m, m], suffix: "LIMIT ? OFFSET ?")
-                let rows = try db.fetchAll(sql: page.sql, arguments: page.arguments + [limit, offset]).map(
-                    Self.storedReading)
+                let rows = try db.fetchAll(
+                    sql: all.sql + " LIMIT ? OFFSET ?", arguments: all.arguments + [limit, offset]
+                ).map(Self.storedReading)
                 return (total, rows)
             }
         }

@@ -38,23 +38,24 @@ public final class SQLJournal: JournalStore {
     }
 
     /// One patient's readings with `from <= time_us <= to` (microseconds) that also meet `condition` (over reading
-    /// columns other than patient, time_us and id), in time order, as one query and its arguments; `suffix` (LIMIT,
-    /// OFFSET) goes after the ORDER BY. PostgreSQL: its own index on the reading table. SQLite: the readings up to
+    /// columns other than patient, time_us and id), in time order, as one query and its arguments; it ends with its
+    /// ORDER BY, so a LIMIT and OFFSET can follow. PostgreSQL: its own index on the reading table. SQLite: the readings up to
     /// the mark through the index the writer fills (`PatientIndexBuffer`), in its order, merged with those after
     /// the mark, which may not be indexed yet; every row's own patient is checked too.
     func patientReadings(
         _ patient: String, from: Int64, to: Int64, where condition: String = "TRUE",
-        _ conditionArguments: [any SQLBindable] = [], suffix: String = ""
+        _ conditionArguments: [any SQLBindable] = []
     ) -> (sql: String, arguments: [any SQLBindable]) {
         guard database.writerIndexesReadingsByPatient else {
             return (
                 "SELECT * FROM reading WHERE patient = ? AND time_us >= ? AND time_us <= ? AND (\(condition))"
-                    + " ORDER BY time_us, id " + suffix,
+                    + " ORDER BY time_us, id",
                 [patient, from, to] + conditionArguments
             )
         }
+        let columns = ["id"] + Self.readingColumns
         // The index's own patient, time and id, so that SQLite sees the rows come in the order asked for.
-        let indexed = (["id"] + Self.readingColumns).map {
+        let indexed = columns.map {
             ["id", "patient", "time_us"].contains($0) ? "b.\($0) AS \($0)" : "r.\($0) AS \($0)"
         }
         let sql = """
@@ -62,10 +63,10 @@ public final class SQLJournal: JournalStore {
             WHERE b.patient = ? AND b.time_us >= ? AND b.time_us <= ? AND r.patient = ?
             AND b.id <= (SELECT through FROM reading_index_mark) AND (\(condition))
             UNION ALL
-            SELECT \((["id"] + Self.readingColumns).joined(separator: ", ")) FROM reading
+            SELECT \(columns.joined(separator: ", ")) FROM reading
             WHERE id > (SELECT through FROM reading_index_mark) AND patient = ? AND time_us >= ? AND time_us <= ?
             AND (\(condition))
-            ORDER BY time_us, id \(suffix)
+            ORDER BY time_us, id
             """
         return (sql, [patient, from, to, patient] + conditionArguments + [patient, from, to] + conditionArguments)
     }
