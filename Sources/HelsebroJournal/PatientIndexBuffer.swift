@@ -41,7 +41,7 @@ struct PatientIndexBuffer: Sendable {
     /// assigned here, as SQLite assigns them (one more than the largest).
     mutating func write(_ db: any SQLSession, entries: [Entry], insertReadings: () throws -> Void) throws {
         if try db.scalar(Int64.self, sql: "SELECT writer FROM reading_index_mark") != writer {
-            pending = Array(repeating: [], count: Self.slices)
+            reset()
             try recover(db)
         }
         var id = try db.scalar(Int64.self, sql: "SELECT COALESCE(MAX(id), 0) FROM reading") ?? 0
@@ -80,8 +80,8 @@ struct PatientIndexBuffer: Sendable {
         pending[slice] = []
     }
 
-    /// After a failed transaction: what was taken out or put in here may not match the journal; the next write
-    /// indexes every reading after the mark again.
+    /// After a failed transaction, or when another writer has written: what is held here may not match the journal;
+    /// drops it and takes a new name, so that the next write indexes every reading after the mark again.
     mutating func reset() {
         pending = Array(repeating: [], count: Self.slices)
         writer = Int64.random(in: 1...Int64.max)
