@@ -19,8 +19,11 @@ public final class IngestPipeline {
     let library: ConfigLibrary?
     var configRevision: Int64 = 0
     var registrationRevision = -1
-    /// Devices whose profile expects a message at least this often (`expect-every`), from the last reload.
-    var expected: [(device: String, seconds: Int64)] = []
+    /// Devices whose profile expects a message at least this often (`expect-every`), from the last reload, and when
+    /// `tick` next looks at each.
+    var silenceSchedule = SilenceSchedule(devices: [])
+    /// How many times `tick` has looked at a device's silence (for the tests: the work follows the devices due).
+    var silenceLooks = 0
     let store: any JournalStore
     let topicPrefix: String
     let refreshMilliseconds: Int64
@@ -122,11 +125,12 @@ public final class IngestPipeline {
             changed = true
         }
         if changed {
-            expected = devices.values.compactMap { d in
-                (try? registry.plan(profile: d.profile, firmware: d.firmware))?.profile.expectEverySeconds.map {
-                    (d.id, Int64($0))
-                }
-            }
+            silenceSchedule = SilenceSchedule(
+                devices: devices.values.compactMap { d in
+                    (try? registry.plan(profile: d.profile, firmware: d.firmware))?.profile.expectEverySeconds.map {
+                        (d.id, Int64($0))
+                    }
+                })
             releaseFreeMemory()
         }
     }
@@ -169,17 +173,40 @@ public final class IngestPipeline {
             result.toPublish.append(e)
         }
         result.toRecord += alerts.tick(now)
-        for (id, seconds) in expected {
-            // Heard from within its interval: nothing to do. Its last message already resolved any silence alert
-            // (the reading path calls `silence` too), so the engine would only look the alert up and find none;
-            // with 100,000 devices the tick was 7.7 % of the service's samples (`perf record`).
-            if let last = lastSeen[id], now.seconds - last.seconds <= seconds { continue }
-            guard let pairing = pairings[id]?.last(where: { $0.covers(now) }) else { continue }
-            let last = lastSeen[id] ?? max(startedAt, pairing.from)
+        while let i = silenceSchedule.next(dueBy: now.seconds) {
+            silenceLooks += 1
+            let (id, seconds) = silenceSchedule.devices[i]
+            let heard = lastSeen[id]
+            // Heard from within its interval: its last message already resolved any silence alert (the reading path
+            // calls `silence` too), so there is nothing to do until the interval has passed.
+            if let heard, now.seconds - heard.seconds <= seconds {
+                silenceSchedule.schedule(
+                    i, at: SilenceSchedule.nextLook(last: heard.seconds, interval: seconds, now: now.seconds))
+                continue
+            }
+            guard let pairing = pairings[id]?.last(where: { $0.covers(now) }) else {
+                // Not paired now: nothing to watch until one of its pairings begins or ends (a new one reloads).
+                if let next = nextPairingChange(id, after: now) { silenceSchedule.schedule(i, at: next) }
+                continue
+            }
+            let last = heard ?? max(startedAt, pairing.from)
             result.toRecord += alerts.silence(
                 patient: pairing.patient, device: id, lastSeen: last, expectedSeconds: seconds, now: now)
+            silenceSchedule.schedule(
+                i, at: SilenceSchedule.nextLook(last: last.seconds, interval: seconds, now: now.seconds))
         }
         return result
+    }
+
+    /// The first whole second after the next start or end of one of the device's pairings, if any is to come.
+    func nextPairingChange(_ device: String, after now: Timestamp) -> Int64? {
+        var next: Timestamp?
+        for p in pairings[device] ?? [] {
+            for b in [p.from, p.to] {
+                if let b, b > now, next.map({ b < $0 }) ?? true { next = b }
+            }
+        }
+        return next.map { $0.seconds + 1 }
     }
 
     /// Feeds observations recorded since the last look to NEWS2; returns the alert transitions they cause.

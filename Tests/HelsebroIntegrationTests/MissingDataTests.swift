@@ -1,11 +1,12 @@
 import Foundation
 import HelsebroConfig
 import HelsebroCore
-import HelsebroIngest
 import HelsebroJournal
 import HelsebroMQTT
 import HelsebroTestSupport
 import Testing
+
+@testable import HelsebroIngest
 
 /// The service's missing-data rule (`expect-every` in a profile) through the ingest pipeline and a real journal:
 /// raised by the once-a-second tick when a device stays silent too long, resolved by its next message, and raised
@@ -79,6 +80,60 @@ struct MissingDataTests {
             #expect(try tick(702) == [])
             let open = try journal.alerts(patient: nil, states: ["open"], limit: 10).map(\.key.device)
             #expect(open == ["ox-1"])
+        }
+    }
+
+    @Test(
+        "the tick looks at a device when its silence may begin, each minute it is silent, and when its pairing begins")
+    func looksFollowTheDevicesDue() throws {
+        try withTemporaryDirectory("helsebro-missing") { dir in
+            // ox-1 is never heard from; ox-2 every minute; ox-3 is paired from second 100 on and never heard from.
+            let (_, journal) = try makeJournal(
+                dir,
+                devices: [
+                    ("ox-1", "oximeter-cont-ox30", "oximeter-cont-ox30-fw1", "p-1"),
+                    ("ox-2", "oximeter-cont-ox30", "oximeter-cont-ox30-fw1", "p-2"),
+                ])
+            let start = Timestamp(seconds: now().seconds)
+            func at(_ seconds: Int64) -> Timestamp { Timestamp(seconds: start.seconds + seconds) }
+            try journal.addPatient(id: "p-3", name: nil)
+            try journal.addDevice(
+                DeviceRecord(id: "ox-3", profile: "oximeter-cont-ox30", firmware: "oximeter-cont-ox30-fw1"))
+            try journal.pair(Pairing(device: "ox-3", patient: "p-3", from: at(100), to: nil))
+            let registry = Registry.load(
+                profilesDirectory: repositoryRoot + "/DeviceProfiles",
+                firmwareDirectory: repositoryRoot + "/Firmware-Specs")
+            let pipeline = try IngestPipeline(
+                registry: registry, store: journal, topicPrefix: "helsebro/v1", now: start)
+            var looks: [Int64: Int] = [:]
+            var silence: [String] = []
+            var escalated: [AlertEngine.Event] = []
+            for second in Int64(1)...1210 {
+                if second % 60 == 0 {
+                    let payload = MissingDataTests.oximetry
+                    let topic = "helsebro/v1/devices/ox-2/gatt/2a5f"
+                    _ = try journal.write(
+                        try pipeline.prepare([InboundMessage(topic: topic, payload: payload)], now: at(second)))
+                }
+                let before = pipeline.silenceLooks
+                let events = try pipeline.tick(now: at(second)).toRecord
+                _ = try journal.recordAlertEvents(events)
+                if pipeline.silenceLooks > before { looks[second] = pipeline.silenceLooks - before }
+                for e in events where e.kind == AlertEngine.Kind.missingData {
+                    silence.append("\(second) \(e.key.device) \(e.transition)")
+                    if e.transition == "escalated" { escalated.append(e) }
+                }
+            }
+            // ox-1: at first, when its 5 minutes have passed (raised), then as each minute of silence begins.
+            // ox-2: at first, then every 5 minutes after it was last heard from (each time heard within them).
+            // ox-3: at first (not paired yet), when its pairing begins, 5 minutes later (raised), then each minute.
+            var expected: [Int64: Int] = [1: 3, 101: 1, 301: 2, 401: 1, 601: 1, 901: 1, 1201: 1]
+            for s in stride(from: Int64(360), through: 1200, by: 60) { expected[s, default: 0] += 1 }
+            for s in stride(from: Int64(460), through: 1210, by: 60) { expected[s, default: 0] += 1 }
+            #expect(looks == expected)
+            #expect(silence == ["301 ox-1 raised", "401 ox-3 raised", "1201 ox-1 escalated"])
+            // The escalation reports the minutes of silence up to date (20), not those of the raise (5).
+            #expect(escalated.first?.value == DecimalValue(mantissa: 20, exponent: 0))
         }
     }
 }
