@@ -24,6 +24,8 @@ public final class IngestPipeline {
     var silenceSchedule = SilenceSchedule(devices: [])
     /// How many times `tick` has looked at a device's silence (for the tests: the work follows the devices due).
     var silenceLooks = 0
+    /// How many times every device, pairing and threshold was read (for the tests: a change reads only itself).
+    var fullReloads = 0
     let store: any JournalStore
     let topicPrefix: String
     let refreshMilliseconds: Int64
@@ -76,63 +78,106 @@ public final class IngestPipeline {
         }
         alertEventCursor = CommitOrderCursor(after: try store.latestIDs().alert)
         _ = try applyObservations(now: now)
+        // Devices and pairings now, before the service subscribes: loaded at the first message, 100,000 devices held
+        // up the first messages by about half a second (`Tools/alert-latency.sh 7000 20 1 100000`).
+        try reload()
     }
 
-    /// Reloads what changed since the last look: the registry when a profile or firmware spec was uploaded; devices,
-    /// pairings and overrides when one was added or changed (two small reads otherwise, whatever the number of
-    /// devices).
+    /// Reloads what changed since the last look: the registry when a profile or firmware spec was uploaded; the
+    /// devices, pairings and thresholds that a registration change touched (two small reads when nothing changed,
+    /// whatever the number of devices). Everything is read again at the first look, after a bulk registration, and
+    /// when the journal cannot say what changed.
     func reload() throws(JournalError) {
         loadedAt = IngestClient.nowMilliseconds()
         let revision = try store.configRevision()
-        var changed = false
         if revision != configRevision, let library {
             configRevision = revision
             registry = library.registry()
-            changed = true
+            try reloadRegistrations(through: try store.registrationRevision())
+            return
         }
         let registrations = try store.registrationRevision()
-        if registrations != registrationRevision {
-            // Profile, firmware and patient ids repeat across devices and pairings: one copy of each (with 100,000
-            // devices, a third of the service's memory was copies of the same few strings).
-            var names: [String: String] = [:]
-            func one(_ s: String) -> String {
-                if let known = names[s] { return known }
-                names[s] = s
-                return s
-            }
-            // Read first (a failed read keeps the tables as they were), then built in place with the old tables
-            // dropped: with 100,000 devices the copies side by side were 40 MB at their peak, which glibc kept.
-            let deviceRows = try store.devices()
-            let pairingRows = try store.pairings()
-            let overrideRows = try store.overrides(patient: nil)
+        guard registrations != registrationRevision else { return }
+        // More than a thousand changes since the last look (a registration of many devices one at a time): reading
+        // everything once is quicker than a few queries for each.
+        if registrationRevision >= 0,
+            let changes = try store.registrationChanges(after: registrationRevision, through: registrations),
+            changes.devices.count + changes.patients.count <= 1_000
+        {
+            try apply(changes)
             registrationRevision = registrations
-            devices = [:]
-            pairings = [:]
-            devices.reserveCapacity(deviceRows.count)
-            for d in deviceRows where devices[d.id] == nil {
-                let id = one(d.id)
-                devices[id] = DeviceRecord(id: id, profile: one(d.profile), firmware: d.firmware.map(one))
-            }
-            for p in pairingRows {
-                let device = one(p.device)
-                pairings[device, default: []].append(
-                    Pairing(device: device, patient: one(p.patient), from: p.from, to: p.to))
-            }
-            overrides = [:]
-            for o in overrideRows {
-                overrides[o.patient, default: [:]][o.metric, default: []].append(o)
-            }
-            changed = true
+        } else {
+            try reloadRegistrations(through: registrations)
         }
-        if changed {
-            silenceSchedule = SilenceSchedule(
-                devices: devices.values.compactMap { d in
-                    (try? registry.plan(profile: d.profile, firmware: d.firmware))?.profile.expectEverySeconds.map {
-                        (d.id, Int64($0))
-                    }
-                })
-            releaseFreeMemory()
+    }
+
+    /// Reads every device, pairing and threshold again, and schedules every expecting device's first look.
+    func reloadRegistrations(through registrations: Int) throws(JournalError) {
+        // Profile, firmware and patient ids repeat across devices and pairings: one copy of each (with 100,000
+        // devices, a third of the service's memory was copies of the same few strings).
+        var names: [String: String] = [:]
+        func one(_ s: String) -> String {
+            if let known = names[s] { return known }
+            names[s] = s
+            return s
         }
+        // Read first (a failed read keeps the tables as they were), then built in place with the old tables
+        // dropped: with 100,000 devices the copies side by side were 40 MB at their peak, which glibc kept.
+        let deviceRows = try store.devices()
+        let pairingRows = try store.pairings()
+        let overrideRows = try store.overrides(patient: nil)
+        registrationRevision = registrations
+        fullReloads += 1
+        devices = [:]
+        pairings = [:]
+        devices.reserveCapacity(deviceRows.count)
+        for d in deviceRows where devices[d.id] == nil {
+            let id = one(d.id)
+            devices[id] = DeviceRecord(id: id, profile: one(d.profile), firmware: d.firmware.map(one))
+        }
+        for p in pairingRows {
+            let device = one(p.device)
+            pairings[device, default: []].append(
+                Pairing(device: device, patient: one(p.patient), from: p.from, to: p.to))
+        }
+        overrides = [:]
+        for o in overrideRows {
+            overrides[o.patient, default: [:]][o.metric, default: []].append(o)
+        }
+        // First looks: a device heard from when its interval has passed since; one not heard from since the start
+        // when its interval has passed since the start, which is no later than its silence can begin (counted from
+        // the start or from a later pairing). A look too early only schedules the next.
+        silenceSchedule = SilenceSchedule(
+            devices: devices.values.compactMap { d in expectEvery(d).map { (d.id, $0) } },
+            firstLook: { [lastSeen, startedAt] device, seconds in (lastSeen[device] ?? startedAt).seconds + seconds + 1
+            })
+        releaseFreeMemory()
+    }
+
+    /// Reads again only the devices and patients' thresholds that changed.
+    func apply(_ changes: RegistrationChanges) throws(JournalError) {
+        let (deviceRows, pairingRows) = try store.registrations(devices: changes.devices)
+        var overrideRows: [String: [ThresholdOverride]] = [:]
+        for patient in changes.patients { overrideRows[patient] = try store.overrides(patient: patient) }
+        for id in changes.devices {
+            devices[id] = nil
+            pairings[id] = nil
+        }
+        for d in deviceRows { devices[d.id] = d }
+        for p in pairingRows { pairings[p.device, default: []].append(p) }
+        for (patient, rows) in overrideRows {
+            overrides[patient] = rows.isEmpty ? nil : Dictionary(grouping: rows, by: \.metric)
+        }
+        for id in changes.devices {
+            let seconds = devices[id].flatMap(expectEvery)
+            silenceSchedule.watch(
+                id, every: seconds, firstLook: (lastSeen[id] ?? startedAt).seconds + (seconds ?? 0) + 1)
+        }
+    }
+
+    /// How often the device's profile expects a message (`expect-every`), if it does.
+    func expectEvery(_ d: DeviceRecord) -> Int64? {
+        (try? registry.plan(profile: d.profile, firmware: d.firmware))?.profile.expectEverySeconds.map(Int64.init)
     }
 
     /// After a reload, gives the allocator's free pages back to the system, which glibc otherwise keeps: with

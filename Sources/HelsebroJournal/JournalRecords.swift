@@ -12,6 +12,18 @@ public struct DeviceRecord: Sendable, Equatable {
     }
 }
 
+/// What registration changes touched (`JournalStore.registrationChanges`).
+public struct RegistrationChanges: Sendable, Equatable {
+    /// Devices whose record or pairings changed.
+    public var devices: Set<String> = []
+    /// Patients whose thresholds changed.
+    public var patients: Set<String> = []
+    public init(devices: Set<String> = [], patients: Set<String> = []) {
+        self.devices = devices
+        self.patients = patients
+    }
+}
+
 /// A device worn by a patient from `from` until `to` (open-ended when nil).
 public struct Pairing: Sendable, Equatable {
     public var device: String

@@ -16,6 +16,12 @@ public protocol JournalStore: Sendable {
     func devices() throws(JournalError) -> [DeviceRecord]
     /// Changes whenever a device, pairing or threshold override is added or changed.
     func registrationRevision() throws(JournalError) -> Int
+    /// What changed after revision `after` up to `through` (values of `registrationRevision`): the devices whose record
+    /// or pairings changed and the patients whose thresholds changed. Nil when that is not known (a bulk registration,
+    /// or changes made before the journal noted them): then everything is to be read again.
+    func registrationChanges(after: Int, through: Int) throws(JournalError) -> RegistrationChanges?
+    /// The records and pairings of these devices (none for an id not registered).
+    func registrations(devices: Set<String>) throws(JournalError) -> ([DeviceRecord], [Pairing])
     func pairings() throws(JournalError) -> [Pairing]
     /// Writes a batch in one transaction; a message whose identity is already journalled is counted as a duplicate
     /// and written nowhere. Returns only after the transaction is durable.

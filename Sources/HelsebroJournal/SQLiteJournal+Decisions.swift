@@ -279,7 +279,7 @@ extension SQLJournal {
                         o.criticalHigh?.description, o.window?.fromMinute, o.window?.toMinute, o.setBy,
                         o.setAt.microseconds, o.reason,
                     ])
-                try Self.bumpRegistrations(db)
+                try Self.bumpRegistrations(db, patient: o.patient)
                 return id
             }
         }
@@ -296,7 +296,7 @@ extension SQLJournal {
                         WHERE patient = ? AND metric = ? AND ended_us IS NULL
                         """,
                     arguments: [who, time.microseconds, reason, patient, metric])
-                try Self.bumpRegistrations(db)
+                try Self.bumpRegistrations(db, patient: patient)
                 return n
             }
         }

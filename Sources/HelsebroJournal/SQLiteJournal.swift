@@ -99,7 +99,7 @@ public final class SQLJournal: JournalStore {
                 try db.execute(
                     sql: "INSERT INTO device (id, profile, firmware, created_us) VALUES (?, ?, ?, ?)",
                     arguments: [device.id, device.profile, device.firmware, Self.now()])
-                try Self.bumpRegistrations(db)
+                try Self.bumpRegistrations(db, devices: [device.id])
             }
         }
     }
@@ -111,7 +111,7 @@ public final class SQLJournal: JournalStore {
                     sql: "UPDATE device SET profile = ?, firmware = ? WHERE id = ?",
                     arguments: [device.profile, device.firmware, device.id])
                 if changed == 0 { throw JournalError(.notFound, "no such device") }
-                try Self.bumpRegistrations(db)
+                try Self.bumpRegistrations(db, devices: [device.id])
             }
         }
     }
@@ -129,7 +129,7 @@ public final class SQLJournal: JournalStore {
                 else { throw JournalError(.notFound, "the device is not paired at that time") }
                 try db.execute(
                     sql: "UPDATE pairing SET to_us = ? WHERE id = ?", arguments: [at.microseconds, row["id"]])
-                try Self.bumpRegistrations(db)
+                try Self.bumpRegistrations(db, devices: [device])
                 return Pairing(
                     device: device, patient: row["patient"], from: Timestamp(microseconds: row["from_us"]), to: at)
             }
@@ -140,7 +140,7 @@ public final class SQLJournal: JournalStore {
         try run("pairing") {
             try database.write { db in
                 try Self.insertPairing(db, p)
-                try Self.bumpRegistrations(db)
+                try Self.bumpRegistrations(db, devices: [p.device])
             }
         }
     }
@@ -165,7 +165,10 @@ public final class SQLJournal: JournalStore {
                         arguments: [d.id, d.profile, d.firmware, now])
                 }
                 for p in pairings { try Self.insertPairing(db, p) }
-                try Self.bumpRegistrations(db)
+                // Patients alone change nothing a reader of registrations holds.
+                if !devices.isEmpty || !pairings.isEmpty {
+                    try Self.bumpRegistrations(db, devices: Set(devices.map(\.id) + pairings.map(\.device)))
+                }
             }
         }
     }
@@ -213,13 +216,27 @@ public final class SQLJournal: JournalStore {
         }
     }
 
-    /// Counts changes to devices, pairings and thresholds, so a reader reloads them only when they changed.
-    static func bumpRegistrations(_ db: any SQLSession) throws {
+    /// Counts changes to devices, pairings and thresholds, so a reader reloads them only when they changed, and notes
+    /// what each one touched (`registration_change`), so that it reloads only that: the devices whose record or
+    /// pairings changed, or the patient whose thresholds changed. Over a thousand devices at once (a fleet brought
+    /// over) are noted as everything.
+    static func bumpRegistrations(_ db: any SQLSession, devices: Set<String> = [], patient: String? = nil) throws {
         try db.execute(
             sql: """
                 INSERT INTO counter (name, value) VALUES ('registrations', 1)
                 ON CONFLICT(name) DO UPDATE SET value = counter.value + 1
                 """)
+        let noted: [(device: String?, patient: String?)] =
+            devices.count > 1_000 || (devices.isEmpty && patient == nil)
+            ? [(nil, nil)] : devices.map { ($0, nil) } + (patient.map { [(nil, $0)] } ?? [])
+        for n in noted {
+            try db.execute(
+                sql: """
+                    INSERT INTO registration_change (revision, device, patient)
+                    SELECT value, ?, ? FROM counter WHERE name = 'registrations'
+                    """,
+                arguments: [n.device, n.patient])
+        }
     }
 
     public func registrationRevision() throws(JournalError) -> Int {
@@ -230,14 +247,58 @@ public final class SQLJournal: JournalStore {
         }
     }
 
+    public func registrationChanges(after: Int, through: Int) throws(JournalError) -> RegistrationChanges? {
+        try run("reading the journal") {
+            try database.read { db in
+                let rows = try db.fetchAll(
+                    sql:
+                        "SELECT revision, device, patient FROM registration_change WHERE revision > ? AND revision <= ?",
+                    arguments: [after, through])
+                // One row per revision; fewer when changes were made before the journal noted them (migration v9).
+                guard Set(rows.map { $0["revision"] as Int }).count == through - after else { return nil }
+                var changes = RegistrationChanges()
+                for row in rows {
+                    let device: String? = row["device"]
+                    let patient: String? = row["patient"]
+                    if device == nil && patient == nil { return nil }
+                    if let device { changes.devices.insert(device) }
+                    if let patient { changes.patients.insert(patient) }
+                }
+                return changes
+            }
+        }
+    }
+
+    public func registrations(devices ids: Set<String>) throws(JournalError) -> ([DeviceRecord], [Pairing]) {
+        try run("reading devices") {
+            try database.read { db in
+                var devices: [DeviceRecord] = []
+                var pairings: [Pairing] = []
+                for id in ids {
+                    devices += try db.fetchAll(
+                        sql: "SELECT id, profile, firmware FROM device WHERE id = ?", arguments: [id]
+                    ).map { DeviceRecord(id: $0["id"], profile: $0["profile"], firmware: $0["firmware"]) }
+                    pairings += try db.fetchAll(
+                        sql: "SELECT device, patient, from_us, to_us FROM pairing WHERE device = ? ORDER BY from_us",
+                        arguments: [id]
+                    ).map(Self.pairing)
+                }
+                return (devices, pairings)
+            }
+        }
+    }
+
+    static func pairing(_ row: SQLRow) -> Pairing {
+        Pairing(
+            device: row["device"], patient: row["patient"], from: Timestamp(microseconds: row["from_us"]),
+            to: (row["to_us"] as Int64?).map(Timestamp.init(microseconds:)))
+    }
+
     public func pairings() throws(JournalError) -> [Pairing] {
         try run("reading pairings") {
             try database.read { db in
-                try db.fetchAll(sql: "SELECT device, patient, from_us, to_us FROM pairing ORDER BY from_us").map {
-                    Pairing(
-                        device: $0["device"], patient: $0["patient"], from: Timestamp(microseconds: $0["from_us"]),
-                        to: ($0["to_us"] as Int64?).map(Timestamp.init(microseconds:)))
-                }
+                try db.fetchAll(sql: "SELECT device, patient, from_us, to_us FROM pairing ORDER BY from_us").map(
+                    Self.pairing)
             }
         }
     }

@@ -183,5 +183,13 @@ enum PostgresSchema {
             CREATE INDEX evaluation_queue_arrived ON evaluation_queue(arrived_us, seq);
             """
         ),
+        (
+            "v9: what each registration change touched",
+            """
+            -- Noted with every change of devices, pairings and thresholds (SQLite's migration v9).
+            CREATE TABLE registration_change (revision BIGINT NOT NULL, device TEXT, patient TEXT);
+            CREATE INDEX registration_change_revision ON registration_change (revision);
+            """
+        ),
     ]
 }

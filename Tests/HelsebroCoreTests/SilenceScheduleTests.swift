@@ -27,6 +27,19 @@ struct SilenceScheduleTests {
             }
         }
         #expect(taken.count == count && Set(taken.map(\.0)).count == count && schedule.scheduled == 0)
+        // Devices given their first looks at the start come due the same way.
+        let names = (0..<count).map { "d-\($0)" }
+        let firstDue = Dictionary(
+            uniqueKeysWithValues: names.map { ($0, Int64.random(in: 1...500, using: &generator)) })
+        var fresh = SilenceSchedule(devices: names.map { ($0, 300) }) { device, _ in firstDue[device]! }
+        var freshTaken = 0
+        for second in Int64(0)...500 {
+            while let i = fresh.next(dueBy: second) {
+                #expect(firstDue[names[i]] == second)
+                freshTaken += 1
+            }
+        }
+        #expect(freshTaken == count)
         // A late tick takes everything due before it at once.
         schedule.schedule(7, at: 10)
         schedule.schedule(8, at: 20)

@@ -95,6 +95,29 @@ struct JournalMigrationTests {
         }
     }
 
+    @Test("registration changes made before v9 are not known one by one (a reader reads everything); later ones are")
+    func registrationChangesAfterUpgrade() throws {
+        try withTemporaryDirectory("helsebro-migration") { dir in
+            let path = dir + "/journal.sqlite"
+            do {
+                let old = try SQLiteDatabase(
+                    path: path, migratedUpTo: "v8: the readings-by-patient index filled by the writer")
+                try old.write { db in
+                    _ = try db.execute(sql: "INSERT INTO counter (name, value) VALUES ('registrations', 5)")
+                }
+            }
+            guard let journal = try SQLJournal.open(location: "sqlite:" + path) else {
+                Issue.record("the journal did not open")
+                return
+            }
+            #expect(try journal.registrationRevision() == 5)
+            #expect(try journal.registrationChanges(after: 0, through: 5) == nil)
+            try journal.addDevice(DeviceRecord(id: "cuff-1", profile: "bp-cuff-ua200", firmware: nil))
+            #expect(try journal.registrationChanges(after: 5, through: 6) == RegistrationChanges(devices: ["cuff-1"]))
+            #expect(try journal.registrationChanges(after: 4, through: 6) == nil)
+        }
+    }
+
     @Test("a reading whose message is not in the journal fails the commit, and nothing of the batch is kept")
     func missingMessage() throws {
         try withTemporaryDirectory("helsebro-migration") { dir in

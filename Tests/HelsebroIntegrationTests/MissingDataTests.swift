@@ -87,7 +87,7 @@ struct MissingDataTests {
         "the tick looks at a device when its silence may begin, each minute it is silent, and when its pairing begins")
     func looksFollowTheDevicesDue() throws {
         try withTemporaryDirectory("helsebro-missing") { dir in
-            // ox-1 is never heard from; ox-2 every minute; ox-3 is paired from second 100 on and never heard from.
+            // ox-1 is never heard from; ox-2 every minute; ox-3 is paired from second 400 on and never heard from.
             let (_, journal) = try makeJournal(
                 dir,
                 devices: [
@@ -99,7 +99,7 @@ struct MissingDataTests {
             try journal.addPatient(id: "p-3", name: nil)
             try journal.addDevice(
                 DeviceRecord(id: "ox-3", profile: "oximeter-cont-ox30", firmware: "oximeter-cont-ox30-fw1"))
-            try journal.pair(Pairing(device: "ox-3", patient: "p-3", from: at(100), to: nil))
+            try journal.pair(Pairing(device: "ox-3", patient: "p-3", from: at(400), to: nil))
             let registry = Registry.load(
                 profilesDirectory: repositoryRoot + "/DeviceProfiles",
                 firmwareDirectory: repositoryRoot + "/Firmware-Specs")
@@ -124,14 +124,15 @@ struct MissingDataTests {
                     if e.transition == "escalated" { escalated.append(e) }
                 }
             }
-            // ox-1: at first, when its 5 minutes have passed (raised), then as each minute of silence begins.
-            // ox-2: at first, then every 5 minutes after it was last heard from (each time heard within them).
-            // ox-3: at first (not paired yet), when its pairing begins, 5 minutes later (raised), then each minute.
-            var expected: [Int64: Int] = [1: 3, 101: 1, 301: 2, 401: 1, 601: 1, 901: 1, 1201: 1]
+            // Each first when 5 minutes have passed since the start (none can be silent before), then:
+            // ox-1: raised, then as each minute of silence begins;
+            // ox-2: every 5 minutes after it was last heard from (each time heard within them);
+            // ox-3: not paired at 301, so when its pairing begins, 5 minutes later (raised), then each minute.
+            var expected: [Int64: Int] = [301: 3, 401: 1, 601: 1, 701: 1, 901: 1, 1201: 1]
             for s in stride(from: Int64(360), through: 1200, by: 60) { expected[s, default: 0] += 1 }
-            for s in stride(from: Int64(460), through: 1210, by: 60) { expected[s, default: 0] += 1 }
+            for s in stride(from: Int64(760), through: 1210, by: 60) { expected[s, default: 0] += 1 }
             #expect(looks == expected)
-            #expect(silence == ["301 ox-1 raised", "401 ox-3 raised", "1201 ox-1 escalated"])
+            #expect(silence == ["301 ox-1 raised", "701 ox-3 raised", "1201 ox-1 escalated"])
             // The escalation reports the minutes of silence up to date (20), not those of the raise (5).
             #expect(escalated.first?.value == DecimalValue(mantissa: 20, exponent: 0))
         }

@@ -6,33 +6,50 @@
 /// last heard from) and, while it is silent, when the minutes its alert reports change. The tick takes the devices
 /// whose time has come, and gives each its next time.
 ///
-/// A min-heap of (second, device), one entry per device: a message from a device changes nothing here (the tick
-/// finds it heard from and looks again an interval later), so the work per tick is the devices due, not the fleet.
+/// A min-heap of (second, device): a message from a device changes nothing here (the tick finds it heard from and
+/// looks again an interval later), so the work per tick is the devices due, not the fleet. A device registered or
+/// changed while the service runs is watched anew (`watch`) without rebuilding the rest.
 public struct SilenceSchedule: Sendable {
-    /// The devices watched and their intervals, in the order given.
-    public let devices: [(device: String, seconds: Int64)]
+    /// The devices watched and their intervals; an interval of 0 is a device no longer watched.
+    public private(set) var devices: [(device: String, seconds: Int64)]
+    /// Each device's second on the schedule (`Int64.max`: none). A heap entry with another second is stale (the
+    /// device was given a new one since), and is dropped when it comes to the top.
+    private var due: [Int64]
     /// Entries are (second due, index into `devices`); the parent of `i` is `(i - 1) / 2`, due no later.
     private var heap: [(due: Int64, index: Int32)]
+    /// Index of each device in `devices`, made at the first `watch` (registrations rarely change in a run).
+    private var positions: [String: Int32]?
 
-    /// Every device is due at once: the first tick looks at them all.
-    public init(devices: [(device: String, seconds: Int64)]) {
+    /// Each device is first due at `firstLook(device, seconds)`; by default at once (the first tick looks at all).
+    public init(
+        devices: [(device: String, seconds: Int64)], firstLook: (String, Int64) -> Int64 = { _, _ in .min }
+    ) {
         self.devices = devices
-        heap = devices.indices.map { (Int64.min, Int32($0)) }
+        let first = devices.map { firstLook($0.device, $0.seconds) }
+        due = first
+        heap = first.indices.map { (first[$0], Int32($0)) }
+        for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
     }
 
     /// The next device due at or before `second`, taken off the schedule; `schedule` gives it its next time.
     public mutating func next(dueBy second: Int64) -> Int? {
-        guard let top = heap.first, top.due <= second else { return nil }
-        let last = heap.removeLast()
-        if !heap.isEmpty {
-            heap[0] = last
-            siftDown(0)
+        while let top = heap.first, top.due <= second {
+            let last = heap.removeLast()
+            if !heap.isEmpty {
+                heap[0] = last
+                siftDown(0)
+            }
+            let i = Int(top.index)
+            guard due[i] == top.due else { continue }
+            due[i] = .max
+            return i
         }
-        return Int(top.index)
+        return nil
     }
 
-    /// Puts the device back on the schedule, due at `second`.
+    /// Puts the device on the schedule, due at `second` (any second it had is dropped).
     public mutating func schedule(_ index: Int, at second: Int64) {
+        due[index] = second
         heap.append((second, Int32(index)))
         var child = heap.count - 1
         while child > 0 {
@@ -43,8 +60,24 @@ public struct SilenceSchedule: Sendable {
         }
     }
 
-    /// How many devices are on the schedule (each is once, unless taken and not put back).
-    public var scheduled: Int { heap.count }
+    /// A device registered or changed: watched every `seconds` from `firstLook` on, or no longer (nil).
+    public mutating func watch(_ device: String, every seconds: Int64?, firstLook: Int64) {
+        if positions == nil {
+            positions = Dictionary(uniqueKeysWithValues: devices.indices.map { (devices[$0].device, Int32($0)) })
+        }
+        if let i = positions?[device].map(Int.init) {
+            devices[i].seconds = seconds ?? 0
+            if seconds == nil { due[i] = .max } else { schedule(i, at: firstLook) }
+        } else if let seconds {
+            devices.append((device, seconds))
+            due.append(.max)
+            positions?[device] = Int32(devices.count - 1)
+            schedule(devices.count - 1, at: firstLook)
+        }
+    }
+
+    /// How many devices are on the schedule.
+    public var scheduled: Int { due.count { $0 != .max } }
 
     private mutating func siftDown(_ start: Int) {
         var parent = start
