@@ -219,7 +219,7 @@ public final class SQLJournal: JournalStore {
     /// Counts changes to devices, pairings and thresholds, so a reader reloads them only when they changed, and notes
     /// what each one touched (`registration_change`), so that it reloads only that: the devices whose record or
     /// pairings changed, or the patient whose thresholds changed. Over a thousand devices at once (a fleet brought
-    /// over) are noted as everything.
+    /// over) are noted as everything. Notes of the last `registrationChangesKept` changes are kept.
     static func bumpRegistrations(_ db: any SQLSession, devices: Set<String> = [], patient: String? = nil) throws {
         try db.execute(
             sql: """
@@ -237,7 +237,18 @@ public final class SQLJournal: JournalStore {
                     """,
                 arguments: [n.device, n.patient])
         }
+        // A reader further behind than this reads everything anyway (`registrationChanges` cannot account for the
+        // span), so older notes are of no use.
+        try db.execute(
+            sql: """
+                DELETE FROM registration_change
+                WHERE revision <= (SELECT value FROM counter WHERE name = 'registrations') - ?
+                """,
+            arguments: [registrationChangesKept])
     }
+
+    /// How many registration changes the journal keeps notes of.
+    static let registrationChangesKept = 1_000
 
     public func registrationRevision() throws(JournalError) -> Int {
         try run("reading the journal") {

@@ -60,6 +60,17 @@ struct RegistrationReloadTests {
             #expect(try journal.registrationRevision() == fourth)
             try journal.register(patients: [], devices: Self.fleet(1_001), pairings: [])
             #expect(try journal.registrationChanges(after: fourth, through: fourth + 1) == nil)
+            // Notes of the last thousand changes are kept: a reader further behind reads everything.
+            for k in 1...1_001 {
+                try journal.updateDevice(
+                    DeviceRecord(
+                        id: "cuff-3", profile: "bp-cuff-ua200", firmware: k % 2 == 0 ? nil : "bp-cuff-ua200-fw2"))
+            }
+            let last = try journal.registrationRevision()
+            #expect(
+                try journal.registrationChanges(after: last - 1_000, through: last)
+                    == RegistrationChanges(devices: ["cuff-3"]))
+            #expect(try journal.registrationChanges(after: last - 1_001, through: last) == nil)
         }
     }
 
