@@ -144,13 +144,8 @@ public final class IngestPipeline {
         for o in overrideRows {
             overrides[o.patient, default: [:]][o.metric, default: []].append(o)
         }
-        // First looks: a device heard from when its interval has passed since; one not heard from since the start
-        // when its interval has passed since the start, which is no later than its silence can begin (counted from
-        // the start or from a later pairing). A look too early only schedules the next.
         silenceSchedule = SilenceSchedule(
-            devices: devices.values.compactMap { d in expectEvery(d).map { (d.id, $0) } },
-            firstLook: { [lastSeen, startedAt] device, seconds in (lastSeen[device] ?? startedAt).seconds + seconds + 1
-            })
+            devices: devices.values.compactMap { d in expectEvery(d).map { (d.id, $0) } }, firstLook: firstLook)
         releaseFreeMemory()
     }
 
@@ -170,9 +165,16 @@ public final class IngestPipeline {
         }
         for id in changes.devices {
             let seconds = devices[id].flatMap(expectEvery)
-            silenceSchedule.watch(
-                id, every: seconds, firstLook: (lastSeen[id] ?? startedAt).seconds + (seconds ?? 0) + 1)
+            silenceSchedule.watch(id, every: seconds, firstLook: seconds.map { firstLook(id, every: $0) } ?? .max)
         }
+    }
+
+    /// When the tick first looks at a device expected every `seconds`: if heard from, when its interval has passed
+    /// since; if not heard from since the start, when its interval has passed since the start, which is no later than
+    /// its silence can begin (counted from the start or from a later pairing). A look too early only schedules the
+    /// next.
+    func firstLook(_ device: String, every seconds: Int64) -> Int64 {
+        (lastSeen[device] ?? startedAt).seconds + seconds + 1
     }
 
     /// How often the device's profile expects a message (`expect-every`), if it does.

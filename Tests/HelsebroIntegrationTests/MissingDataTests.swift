@@ -16,19 +16,17 @@ import Testing
 struct MissingDataTests {
     /// PLX Continuous Measurement (0x2A5F), no optional fields: SpO2 97 %, pulse 70/min.
     static let oximetry: [UInt8] = [0x00, 0x61, 0x00, 0x46, 0x00]
+    /// Two continuous oximeters (expect-every 5m), of two patients.
+    static let oximeters = [
+        (id: "ox-1", profile: "oximeter-cont-ox30", firmware: "oximeter-cont-ox30-fw1", patient: "p-1"),
+        (id: "ox-2", profile: "oximeter-cont-ox30", firmware: "oximeter-cont-ox30-fw1", patient: "p-2"),
+    ]
 
     @Test("a silent oximeter (expect-every 5m) raises once, its next message resolves, a restart keeps it open")
     func silenceRaisesAndResolves() throws {
         try withTemporaryDirectory("helsebro-missing") { dir in
-            let (_, journal) = try makeJournal(
-                dir,
-                devices: [
-                    ("ox-1", "oximeter-cont-ox30", "oximeter-cont-ox30-fw1", "p-1"),
-                    ("ox-2", "oximeter-cont-ox30", "oximeter-cont-ox30-fw1", "p-2"),
-                ])
-            let registry = Registry.load(
-                profilesDirectory: repositoryRoot + "/DeviceProfiles",
-                firmwareDirectory: repositoryRoot + "/Firmware-Specs")
+            let (_, journal) = try makeJournal(dir, devices: Self.oximeters)
+            let registry = repositoryRegistry()
             let start = Timestamp(seconds: now().seconds)
             func at(_ seconds: Int64) -> Timestamp { Timestamp(seconds: start.seconds + seconds) }
             var pipeline = try IngestPipeline(
@@ -88,21 +86,14 @@ struct MissingDataTests {
     func looksFollowTheDevicesDue() throws {
         try withTemporaryDirectory("helsebro-missing") { dir in
             // ox-1 is never heard from; ox-2 every minute; ox-3 is paired from second 400 on and never heard from.
-            let (_, journal) = try makeJournal(
-                dir,
-                devices: [
-                    ("ox-1", "oximeter-cont-ox30", "oximeter-cont-ox30-fw1", "p-1"),
-                    ("ox-2", "oximeter-cont-ox30", "oximeter-cont-ox30-fw1", "p-2"),
-                ])
+            let (_, journal) = try makeJournal(dir, devices: Self.oximeters)
             let start = Timestamp(seconds: now().seconds)
             func at(_ seconds: Int64) -> Timestamp { Timestamp(seconds: start.seconds + seconds) }
             try journal.addPatient(id: "p-3", name: nil)
             try journal.addDevice(
                 DeviceRecord(id: "ox-3", profile: "oximeter-cont-ox30", firmware: "oximeter-cont-ox30-fw1"))
             try journal.pair(Pairing(device: "ox-3", patient: "p-3", from: at(400), to: nil))
-            let registry = Registry.load(
-                profilesDirectory: repositoryRoot + "/DeviceProfiles",
-                firmwareDirectory: repositoryRoot + "/Firmware-Specs")
+            let registry = repositoryRegistry()
             let pipeline = try IngestPipeline(
                 registry: registry, store: journal, topicPrefix: "helsebro/v1", now: start)
             var looks: [Int64: Int] = [:]

@@ -83,9 +83,7 @@ struct RegistrationReloadTests {
                     ("cuff-1", "bp-cuff-ua200", "bp-cuff-ua200-fw2", "p-1"),
                     ("ox-1", "oximeter-cont-ox30", "oximeter-cont-ox30-fw1", "p-1"),
                 ])
-            let registry = Registry.load(
-                profilesDirectory: repositoryRoot + "/DeviceProfiles",
-                firmwareDirectory: repositoryRoot + "/Firmware-Specs")
+            let registry = repositoryRegistry()
             let start = Timestamp(seconds: now().seconds)
             func at(_ seconds: Int64) -> Timestamp { Timestamp(seconds: start.seconds + seconds) }
             let pipeline = try IngestPipeline(

@@ -1,4 +1,5 @@
 import Foundation
+import HelsebroConfig
 import HelsebroCore
 import HelsebroJournal
 import HelsebroMQTT
@@ -219,6 +220,12 @@ func makeJournal(_ directory: String, devices: [(id: String, profile: String, fi
         try journal.pair(Pairing(device: d.id, patient: d.patient, from: .year2000, to: nil))
     }
     return (path, journal)
+}
+
+/// The repository's device profiles and firmware specs.
+func repositoryRegistry() -> Registry {
+    Registry.load(
+        profilesDirectory: repositoryRoot + "/DeviceProfiles", firmwareDirectory: repositoryRoot + "/Firmware-Specs")
 }
 
 /// An independent client (mosquitto_sub) listening on the alerts topic until it has `count` messages.
