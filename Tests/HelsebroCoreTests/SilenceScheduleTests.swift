@@ -48,6 +48,20 @@ struct SilenceScheduleTests {
         #expect(schedule.scheduled == 1)
     }
 
+    @Test("a device watched anew keeps only its new time; one no longer watched is not due; a new one joins")
+    func watch() {
+        var schedule = SilenceSchedule(devices: [("a", 300), ("b", 300)]) { device, _ in device == "a" ? 100 : 200 }
+        schedule.watch("a", every: 60, firstLook: 50)
+        schedule.watch("b", every: nil, firstLook: .max)
+        schedule.watch("c", every: 30, firstLook: 150)
+        var taken: [String] = []
+        for second in Int64(0)...400 {
+            while let i = schedule.next(dueBy: second) { taken.append("\(second) \(schedule.devices[i].device)") }
+        }
+        #expect(taken == ["50 a", "150 c"])
+        #expect(schedule.devices.map(\.seconds) == [60, 0, 30] && schedule.scheduled == 0)
+    }
+
     @Test("a device heard from is looked at when its interval has passed; a silent one when its minutes go up")
     func nextLook() {
         // Heard at 100, expected every 300 s: silent from 401 on (more than 300 s).

@@ -18,7 +18,7 @@ struct RegistrationReloadTests {
         (1...count).map { DeviceRecord(id: "fleet-\($0)", profile: "bp-cuff-ua200", firmware: "bp-cuff-ua200-fw2") }
     }
 
-    @Test("the journal notes what each registration change touched; a bulk registration touches everything")
+    @Test("the journal notes what each registration change touched, and everything for over a thousand devices at once")
     func journalNotesChanges() throws {
         try withTemporaryDirectory("helsebro-reload") { dir in
             let (_, journal) = try makeJournal(dir, devices: [("cuff-1", "bp-cuff-ua200", "bp-cuff-ua200-fw2", "p-1")])
