@@ -209,9 +209,7 @@ public final class SQLJournal: JournalStore {
     public func devices() throws(JournalError) -> [DeviceRecord] {
         try run("reading devices") {
             try database.read { db in
-                try db.fetchAll(sql: "SELECT id, profile, firmware FROM device").map {
-                    DeviceRecord(id: $0["id"], profile: $0["profile"], firmware: $0["firmware"])
-                }
+                try db.fetchAll(sql: "SELECT id, profile, firmware FROM device").map(Self.device)
             }
         }
     }
@@ -288,7 +286,7 @@ public final class SQLJournal: JournalStore {
                 for id in ids {
                     devices += try db.fetchAll(
                         sql: "SELECT id, profile, firmware FROM device WHERE id = ?", arguments: [id]
-                    ).map { DeviceRecord(id: $0["id"], profile: $0["profile"], firmware: $0["firmware"]) }
+                    ).map(Self.device)
                     pairings += try db.fetchAll(
                         sql: "SELECT device, patient, from_us, to_us FROM pairing WHERE device = ? ORDER BY from_us",
                         arguments: [id]
@@ -297,6 +295,10 @@ public final class SQLJournal: JournalStore {
                 return (devices, pairings)
             }
         }
+    }
+
+    static func device(_ row: SQLRow) -> DeviceRecord {
+        DeviceRecord(id: row["id"], profile: row["profile"], firmware: row["firmware"])
     }
 
     static func pairing(_ row: SQLRow) -> Pairing {
