@@ -35,7 +35,8 @@ public final class IngestPipeline {
     public static let defaultMaxPayloadBytes = 256 * 1024
     var devices: [String: DeviceRecord] = [:]
     var pairings: [String: [Pairing]] = [:]
-    var loadedAt: Int64?
+    /// When `reload` last looked (set first when the pipeline is made).
+    var loadedAt: Int64 = 0
     var readings: [Reading] = []
     /// Decision support, evaluated per journalled reading and on every `tick`.
     public var alerts: AlertEngine
@@ -81,6 +82,11 @@ public final class IngestPipeline {
         // Devices and pairings now, before the service subscribes: loaded at the first message, 100,000 devices held
         // up the first messages by about half a second (`Tools/alert-latency.sh 7000 20 1 100000`).
         try reload()
+    }
+
+    /// `reload`, once `refreshMilliseconds` have passed since the last look.
+    func reloadIfDue() throws(JournalError) {
+        if IngestClient.nowMilliseconds() - loadedAt > refreshMilliseconds { try reload() }
     }
 
     /// Reloads what changed since the last look: the registry when a profile or firmware spec was uploaded; the
@@ -203,7 +209,7 @@ public final class IngestPipeline {
     /// Advances decision support to `now`: clinicians' observations (NEWS2), acknowledgements and snoozes made with
     /// `helsebro alerts`, escalations, snoozes ending, and devices silent for longer than their profile expects.
     public func tick(now: Timestamp) throws(JournalError) -> TickResult {
-        if loadedAt.map({ IngestClient.nowMilliseconds() - $0 > refreshMilliseconds }) ?? true { try reload() }
+        try reloadIfDue()
         var result = TickResult()
         if deferAlerts { return result }
         result.toRecord += try applyObservations(now: now)
@@ -272,7 +278,7 @@ public final class IngestPipeline {
 
     /// Prepares one batch; `now` is Helsebro's receive time for all of it.
     public func prepare(_ messages: [InboundMessage], now: Timestamp) throws(JournalError) -> [MessageOutcome] {
-        if loadedAt.map({ IngestClient.nowMilliseconds() - $0 > refreshMilliseconds }) ?? true { try reload() }
+        try reloadIfDue()
         var reloaded = false
         var outcomes: [MessageOutcome] = []
         outcomes.reserveCapacity(messages.count)
@@ -419,7 +425,7 @@ public final class IngestPipeline {
     public func evaluate(_ pending: [PendingEvaluation], now: Timestamp) throws(JournalError)
         -> [(event: AlertEngine.Event, message: String)]
     {
-        if loadedAt.map({ IngestClient.nowMilliseconds() - $0 > refreshMilliseconds }) ?? true { try reload() }
+        try reloadIfDue()
         var result: [(event: AlertEngine.Event, message: String)] = []
         for p in pending {
             if devices[p.device] == nil { try reload() }
