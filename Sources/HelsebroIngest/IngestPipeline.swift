@@ -44,6 +44,13 @@ public final class IngestPipeline {
     var overrides: [String: [String: [ThresholdOverride]]] = [:]
     /// When each device was last heard from (receive time), for missing-data rules.
     var lastSeen: [String: Timestamp] = [:]
+    /// Devices whose pairings changed since the last tick, whose device alerts the tick ends where the device no
+    /// longer belongs to the alert's patient (`endDeviceAlerts`); after reading every registration, all devices.
+    var pairingsChanged: Set<String> = []
+    var allPairingsChanged = true
+    /// The earliest end (`to`) of a pairing after `pairingEndsSeen`, when the tick ends that device's alerts too.
+    var nextPairingEnd: Timestamp?
+    var pairingEndsSeen: Timestamp
     let startedAt: Timestamp
     /// Clinicians' observations and alert actions read so far (in commit order, see `CommitOrderCursor`).
     var observationCursor = CommitOrderCursor(after: 0)
@@ -66,6 +73,7 @@ public final class IngestPipeline {
         self.topicPrefix = topicPrefix
         self.refreshMilliseconds = refreshMilliseconds
         self.startedAt = now
+        pairingEndsSeen = now
         alerts = AlertEngine(settings: alertSettings)
         readings.reserveCapacity(256)
         let active = try store.alerts(patient: nil, states: ["open", "acknowledged", "snoozed"], limit: Int.max)
@@ -146,6 +154,8 @@ public final class IngestPipeline {
             pairings[device, default: []].append(
                 Pairing(device: device, patient: one(p.patient), from: p.from, to: p.to))
         }
+        allPairingsChanged = true
+        nextPairingEnd = pairingEnd(after: pairingEndsSeen, of: pairings.values)
         overrides = [:]
         for o in overrideRows {
             overrides[o.patient, default: [:]][o.metric, default: []].append(o)
@@ -164,8 +174,12 @@ public final class IngestPipeline {
             devices[id] = nil
             pairings[id] = nil
         }
+        pairingsChanged.formUnion(changes.devices)
         for d in deviceRows { devices[d.id] = d }
         for p in pairingRows { pairings[p.device, default: []].append(p) }
+        if let end = pairingEnd(after: pairingEndsSeen, of: [pairingRows]), nextPairingEnd.map({ end < $0 }) ?? true {
+            nextPairingEnd = end
+        }
         for (patient, rows) in overrideRows {
             overrides[patient] = rows.isEmpty ? nil : Dictionary(grouping: rows, by: \.metric)
         }
@@ -225,6 +239,7 @@ public final class IngestPipeline {
             }
             result.toPublish.append(e)
         }
+        result.toRecord += endDeviceAlerts(now: now)
         result.toRecord += alerts.tick(now)
         while let i = silenceSchedule.next(dueBy: now.seconds) {
             silenceLooks += 1
@@ -242,13 +257,48 @@ public final class IngestPipeline {
                 if let next = nextPairingChange(id, after: now) { silenceSchedule.schedule(i, at: next) }
                 continue
             }
-            let last = heard ?? max(startedAt, pairing.from)
+            // Silent since it was last heard from, the start, or its pairing began, whichever is latest: a device
+            // that was silent before it was paired is not yet silent for its new patient.
+            let last = max(heard ?? startedAt, pairing.from)
             result.toRecord += alerts.silence(
                 patient: pairing.patient, device: id, lastSeen: last, expectedSeconds: seconds, now: now)
             silenceSchedule.schedule(
                 i, at: SilenceSchedule.nextLook(last: last.seconds, interval: seconds, now: now.seconds))
         }
         return result
+    }
+
+    /// Ends the device alerts, where the device no longer belongs to the alert's patient, of the devices whose
+    /// pairings changed and of those whose pairing ended with time (at its `to`) since the last tick.
+    func endDeviceAlerts(now: Timestamp) -> [AlertEngine.Event] {
+        var devices: Set<String>? = allPairingsChanged ? nil : pairingsChanged
+        if let end = nextPairingEnd, end <= now {
+            // Rare (a pairing made with an end): one pass over the pairings finds whose ended and the next end.
+            let seen = pairingEndsSeen
+            for (device, list) in pairings
+            where list.contains(where: { p in p.to.map { $0 > seen && $0 <= now } ?? false }) {
+                devices?.insert(device)
+            }
+            nextPairingEnd = pairingEnd(after: now, of: pairings.values)
+        }
+        pairingEndsSeen = now
+        allPairingsChanged = false
+        pairingsChanged = []
+        if devices?.isEmpty == true { return [] }
+        return alerts.endDeviceAlerts(of: devices, at: now) { device, patient in
+            pairings[device]?.last(where: { $0.covers(now) })?.patient == patient
+        }
+    }
+
+    /// The earliest end of one of these pairings later than `t`, if any.
+    func pairingEnd(after t: Timestamp, of lists: some Sequence<[Pairing]>) -> Timestamp? {
+        var next: Timestamp?
+        for list in lists {
+            for p in list {
+                if let to = p.to, to > t, next.map({ to < $0 }) ?? true { next = to }
+            }
+        }
+        return next
     }
 
     /// The first whole second after the next start or end of one of the device's pairings, if any is to come.

@@ -139,6 +139,29 @@ struct AlertRuleTests {
         #expect(back.map(\.transition) == ["resolved"])
     }
 
+    @Test("a device that no longer belongs to the patient ends its device alerts there, and only those")
+    func deviceAlertsEndWithThePairing() {
+        var engine = AlertEngine()
+        let loose = StatusSet(.cuffTooLoose)
+        _ = engine.deviceStatus(patient: "p", device: "cuff-1", status: loose, watched: [.cuffTooLoose], at: t(0))
+        _ = engine.deviceStatus(patient: "q", device: "cuff-2", status: loose, watched: [.cuffTooLoose], at: t(0))
+        _ = engine.silence(patient: "p", device: "cgm-1", lastSeen: t(0), expectedSeconds: 60, now: t(61))
+        let m = metric("systolic", unit: .mmHg, decimals: 0, alerts: AlertThresholds(high: d(180)))
+        _ = engine.evaluate(patient: "p", metric: m, thresholds: m.alerts, value: d(190), at: t(0))
+        // cuff-1 and cgm-1 now belong to someone else; cuff-2 still to q. Looking at cuff-2 alone ends nothing.
+        let belongs = { (device: String, patient: String) in device == "cuff-2" && patient == "q" }
+        #expect(engine.endDeviceAlerts(of: ["cuff-2"], at: t(100), belongs: belongs).isEmpty)
+        let ended = engine.endDeviceAlerts(of: nil, at: t(100), belongs: belongs)
+        #expect(
+            ended.map { "\($0.key.device) \($0.kind) \($0.transition) \($0.state)" }.sorted() == [
+                "cgm-1 missing-data unpaired resolved", "cuff-1 device-status unpaired resolved",
+            ])
+        #expect(ended.allSatisfy { $0.patient == "p" && $0.time == t(100) && $0.severity == .warning })
+        // The patient's own threshold alert and the other device's stay open; the ended ones are gone.
+        #expect(engine.openCount == 2)
+        #expect(engine.endDeviceAlerts(of: nil, at: t(200), belongs: belongs).isEmpty)
+    }
+
     @Test("escalation through the engine's tick, and none once acknowledged")
     func escalation() {
         var settings = AlertEngine.Settings()

@@ -128,4 +128,53 @@ struct MissingDataTests {
             #expect(escalated.first?.value == DecimalValue(mantissa: 20, exponent: 0))
         }
     }
+
+    @Test(
+        "a device paired with another patient, or unpaired, ends its alerts for the old patient, also after a restart")
+    func pairingEndsTheOldPatientsAlerts() throws {
+        try withTemporaryDirectory("helsebro-missing") { dir in
+            let (_, journal) = try makeJournal(dir, devices: Self.oximeters)
+            try journal.addPatient(id: "p-3", name: nil)
+            let registry = repositoryRegistry()
+            let start = Timestamp(seconds: now().seconds)
+            func at(_ seconds: Int64) -> Timestamp { Timestamp(seconds: start.seconds + seconds) }
+            var pipeline = try IngestPipeline(
+                registry: registry, store: journal, topicPrefix: "helsebro/v1", refreshMilliseconds: 0, now: start)
+            var events: [String] = []
+            func ticks(_ seconds: ClosedRange<Int64>) throws {
+                for second in seconds {
+                    let toRecord = try pipeline.tick(now: at(second)).toRecord
+                    _ = try journal.recordAlertEvents(toRecord)
+                    events += toRecord.map { "\(second) \($0.key.device) \($0.patient) \($0.transition)" }
+                }
+            }
+            let topic = "helsebro/v1/devices/ox-1/gatt/2a5f"
+            _ = try journal.write(
+                try pipeline.prepare([InboundMessage(topic: topic, payload: Self.oximetry)], now: at(50)))
+            try ticks(1...355)
+            #expect(events == ["301 ox-2 p-2 raised", "351 ox-1 p-1 raised"])
+            // ox-1 now worn by p-3; ox-2's pairing ends at 400, later than the change.
+            _ = try journal.endPairing(device: "ox-1", at: at(356))
+            try journal.pair(Pairing(device: "ox-1", patient: "p-3", from: at(356), to: nil))
+            _ = try journal.endPairing(device: "ox-2", at: at(400))
+            try pipeline.reload()
+            events = []
+            try ticks(356...700)
+            // ox-1's alert for p-1 ends at once; ox-2's when its pairing ends;
+            // p-3 is told of ox-1's silence 5 minutes after it got the device, not at once for its silence since 50.
+            #expect(events == ["356 ox-1 p-1 unpaired", "400 ox-2 p-2 unpaired", "657 ox-1 p-3 raised"])
+            let open = try journal.alerts(patient: nil, states: ["open"], limit: 10).map {
+                "\($0.key.device) \($0.key.patient)"
+            }
+            #expect(open == ["ox-1 p-3"])
+            // Unpaired while the service was stopped: the first tick after the restart ends the alert.
+            _ = try journal.endPairing(device: "ox-1", at: at(705))
+            pipeline = try IngestPipeline(
+                registry: registry, store: journal, topicPrefix: "helsebro/v1", refreshMilliseconds: 0, now: at(710))
+            events = []
+            try ticks(711...712)
+            #expect(events == ["711 ox-1 p-3 unpaired"])
+            #expect(try journal.alerts(patient: nil, states: ["open", "acknowledged", "snoozed"], limit: 10).isEmpty)
+        }
+    }
 }

@@ -66,7 +66,8 @@ public struct AlertEngine: Sendable {
         public var id: Int64?
         public var key: Key
         public var severity: AlertSeverity
-        /// `raised`, `updated`, `escalated`, `reopened`, `acknowledged`, `snoozed`, `resolved`.
+        /// `raised`, `updated`, `escalated`, `reopened`, `acknowledged`, `snoozed`, `resolved`, or `unpaired` (a device
+        /// alert ended because its device no longer belongs to the patient).
         public var transition: String
         /// The alert's state after the transition: `open`, `acknowledged`, `snoozed` or `resolved`.
         public var state: String
@@ -289,6 +290,28 @@ public struct AlertEngine: Sendable {
             threshold: DecimalValue(mantissa: expectedSeconds / 60, exponent: 0),
             value: DecimalValue(mantissa: silent / 60, exponent: 0), unit: .minute, at: now, resolveAfter: 1,
             into: &events)
+        return events
+    }
+
+    /// Ends the device alerts (device status, missing data) of `devices` (nil: of every device) whose patient the
+    /// device no longer belongs to, as `belongs` says: a device unpaired, or paired with someone else, reports
+    /// nothing more for the old patient, so nothing would ever resolve those alerts, and they would escalate to the
+    /// old patient's clinicians about a device that is no longer theirs. Transition `unpaired`, state `resolved`.
+    public mutating func endDeviceAlerts(
+        of devices: Set<String>?, at time: Timestamp, belongs: (_ device: String, _ patient: String) -> Bool
+    ) -> [Event] {
+        var events: [Event] = []
+        var ended: [Key] = []
+        for (key, entry) in entries where !key.device.isEmpty {
+            guard devices?.contains(key.device) ?? true, !belongs(key.device, key.patient) else { continue }
+            ended.append(key)
+            guard entry.machine.state != .inactive else { continue }
+            events.append(
+                Event(
+                    key: key, severity: entry.severity, transition: "unpaired", state: "resolved", value: entry.value,
+                    unit: entry.unit, threshold: entry.threshold, time: time))
+        }
+        for key in ended { store(key, nil) }
         return events
     }
 
