@@ -447,16 +447,28 @@ public final class IngestPipeline {
                     loinc: metric.loinc, mdc: metric.mdc == 0 ? nil : metric.mdc, time: time,
                     status: plan.statusNames(of: r), profileVersion: plan.profile.version))
         }
-        let identity =
-            timeFromReceive && m.sequence == nil
-            ? MessageIdentity.of(
-                device: route.device, channel: route.channelText, sequence: nil, payload: m.payload,
-                receivedIfNoDeviceTime: receiveTime)
-            : baseIdentity
+        // Readings in the device's own time: the identity begins with it (`MessageIdentity.stated`). Placed by the
+        // receive time: the identity takes that time only without a sequence number (as before).
+        var stated: (time: Timestamp, earlierIdentity: String)?
+        let identity: String
+        if timeFromReceive {
+            identity =
+                m.sequence == nil
+                ? MessageIdentity.of(
+                    device: route.device, channel: route.channelText, sequence: nil, payload: m.payload,
+                    receivedIfNoDeviceTime: receiveTime)
+                : baseIdentity
+        } else if let first = rows.first {
+            identity = MessageIdentity.stated(first.time, baseIdentity)
+            stated = (first.time, baseIdentity)
+        } else {
+            identity = baseIdentity
+        }
         var outcome = MessageOutcome(
             identity: identity, topic: m.topic, device: device.id, payload: m.payload, received: now,
             result: .readings(rows),
             partialQuarantine: partial.map { .init(code: $0.category, reason: $0.description(plan: plan)) })
+        outcome.stated = stated
         if deferAlerts {
             outcome.evaluateLater = true
             outcome.arrived = m.arrived

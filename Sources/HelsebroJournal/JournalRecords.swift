@@ -95,6 +95,10 @@ public struct MessageOutcome: Sendable {
     /// When the message arrived from the broker (microseconds since 1970; 0 when not known): the order in which
     /// decision support takes the queue.
     public var arrived: Int64 = 0
+    /// For an identity that begins with the device's stated time (`MessageIdentity.stated`): that time, and the
+    /// identity the message had before identities began with it. A journal upgraded from before then
+    /// (`SQLJournal.statedIdentitiesBefore`) may hold a copy of the message under the earlier identity.
+    public var stated: (time: Timestamp, earlierIdentity: String)?
 
     public struct QuarantinedPart: Sendable, Equatable {
         public var code: String

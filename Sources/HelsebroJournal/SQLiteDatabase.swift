@@ -497,6 +497,13 @@ extension SQLiteDatabase {
                     CREATE INDEX registration_change_revision ON registration_change (revision);
                     """)
         }
+        // Identities of messages with the device's own time now begin with it (`MessageIdentity.stated`). A message
+        // the journal already holds comes again, if ever, under its new identity: up to when (the last receive time
+        // and a day, for device clocks ahead of Helsebro's) the writer also looks for its earlier identity
+        // (`SQLJournal.earlierCopies`). Nothing to note in a journal without messages.
+        migrator.registerMigration("v10: identities that begin with the stated time") { db in
+            try db.execute(sql: SQLJournal.statedIdentitiesMigration)
+        }
         return migrator
     }
 }

@@ -347,8 +347,15 @@ public final class SQLJournal: JournalStore {
         return try run("writing a batch", onConstraint: "a constraint of the journal failed") {
             try writeRollingBackIndex { db in
                 var result = BatchResult()
-                let inserted = try db.insertMany(
-                    into: "message", columns: Self.messageColumns, values: messages, ignoringConflictsOn: "identity")
+                let earlier = try Self.earlierCopies(of: batch, db)
+                var inserted = try db.insertMany(
+                    into: "message", columns: Self.messageColumns,
+                    values: earlier.isEmpty
+                        ? messages
+                        : messages.enumerated().filter { !earlier.contains($0.offset / Self.messageColumns.count) }
+                            .map(\.element),
+                    ignoringConflictsOn: "identity")
+                for i in earlier.sorted() { inserted.insert(false, at: i) }
                 var readings: [SQLValue] = []
                 readings.reserveCapacity(
                     batch.reduce(0) { n, outcome in
@@ -450,6 +457,33 @@ public final class SQLJournal: JournalStore {
                 return result
             }
         }
+    }
+
+    /// The `counter` that holds the stated time (microseconds) before which a message may be in the journal under
+    /// the identity it had before identities began with the device's stated time (migration v10).
+    static let statedIdentitiesBefore = "stated-identities-before"
+    /// Migration v10 (SQLite and PostgreSQL): notes the last receive time and a day as `statedIdentitiesBefore`.
+    public static let statedIdentitiesMigration = """
+        INSERT INTO counter (name, value)
+        SELECT '\(statedIdentitiesBefore)', last + 86400000000 FROM (SELECT MAX(received_us) AS last FROM message) AS m
+        WHERE last IS NOT NULL
+        """
+
+    /// The batch's messages (their places in it) that a journal upgraded from before migration v10 holds under
+    /// their earlier identity: repeats, like any other. Only messages stated before the upgrade are looked up, so
+    /// live traffic costs one read of the counter a batch.
+    static func earlierCopies(of batch: [MessageOutcome], _ db: any SQLSession) throws -> Set<Int> {
+        guard batch.contains(where: { $0.stated != nil }),
+            let before = try db.scalar(
+                Int64.self, sql: "SELECT value FROM counter WHERE name = ?", arguments: [statedIdentitiesBefore])
+        else { return [] }
+        var found: Set<Int> = []
+        for (i, outcome) in batch.enumerated() {
+            guard let stated = outcome.stated, stated.time.microseconds <= before else { continue }
+            let sql = "SELECT EXISTS (SELECT 1 FROM message WHERE identity = ?)"
+            if try db.scalar(Bool.self, sql: sql, arguments: [stated.earlierIdentity]) == true { found.insert(i) }
+        }
+        return found
     }
 
     public func readings(patient: String, since: Timestamp?) throws(JournalError) -> [StoredReading] {

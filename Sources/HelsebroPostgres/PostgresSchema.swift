@@ -1,3 +1,5 @@
+import HelsebroJournal
+
 /// The journal's schema in PostgreSQL: the same tables, columns and constraints as the SQLite journal after its
 /// migrations (`SQLiteDatabase.migrator`), so that the one `SQLJournal` runs on both. Integers are BIGINT (0 and 1 for
 /// booleans), blobs BYTEA. Migrations are applied in order, each once, under an advisory lock so that instances
@@ -191,5 +193,6 @@ enum PostgresSchema {
             CREATE INDEX registration_change_revision ON registration_change (revision);
             """
         ),
+        ("v10: identities that begin with the stated time", SQLJournal.statedIdentitiesMigration),
     ]
 }

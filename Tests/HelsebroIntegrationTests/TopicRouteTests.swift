@@ -97,4 +97,18 @@ struct MessageIdentityTests {
                     == Self.before("d", "c", nil, [1], r))
         }
     }
+
+    @Test("an identity with the stated time: 't', 12 digits, '/', the identity; in the order of the times")
+    func stated() {
+        let times = [
+            Timestamp(year: 1582, month: 10, day: 15, hour: 0, minute: 0, second: 0), Timestamp(seconds: -1),
+            Timestamp(seconds: 0), Timestamp(seconds: 1_764_900_000), Timestamp(seconds: 1_764_900_001),
+            Timestamp(year: 9999, month: 12, day: 31, hour: 23, minute: 59, second: 59),
+        ]
+        let identities = times.map { MessageIdentity.stated($0, "seq:d/c/1/x") }
+        #expect(identities[0] == "t087780707200/seq:d/c/1/x")
+        #expect(identities[3] == "t101764900000/seq:d/c/1/x")
+        #expect(identities.allSatisfy { $0.utf8.count == 1 + 12 + 1 + 11 })
+        #expect(identities == identities.sorted() && Set(identities).count == identities.count)
+    }
 }
