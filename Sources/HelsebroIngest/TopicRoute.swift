@@ -125,8 +125,8 @@ public enum MessageIdentity {
     /// `of` gives. The same payload states the same time, so a repeat still has the same identity; but the journal's
     /// index of identities (the message table's key) now takes each batch's messages near its end, among those of
     /// the same seconds, instead of one in every device's part of it: with 100,000 registered devices that index
-    /// was written a page per message (`Tools/sustained-bench.sh 100000 60 28000 cuff`: 58.5 k readings/s, with
-    /// the time first 68.0 k).
+    /// was written a page per message (`Tools/sustained-bench.sh 100000 60 28000 cuff`, alternated: 51.3 and 55.7 k
+    /// readings/s before, 73.5 and 76.1 k with the time first).
     public static func stated(_ time: Timestamp, _ identity: String) -> String {
         let shifted = UInt64(clamping: max(0, time.seconds + statedOffset))
         let digits = String(shifted)

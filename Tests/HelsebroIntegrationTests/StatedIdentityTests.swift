@@ -69,8 +69,7 @@ struct StatedIdentityTests {
             // Stated after the mark (the last receive time before the upgrade and a day): not looked up.
             #expect(try send(ahead).1.readings == 3)
             // Without a time of its own (placed by the receive time): the identity is made as before.
-            let oximetry: [UInt8] = [0x00, 0x61, 0x00, 0x46, 0x00]
-            let (plain, _) = try send(oximetry, to: "helsebro/v1/devices/ox-1/gatt/2a5f")
+            let (plain, _) = try send(MissingDataTests.oximetry, to: "helsebro/v1/devices/ox-1/gatt/2a5f")
             #expect(plain.hasPrefix("hash:ox-1/gatt/2a5f/"))
             #expect(try journal.statistics().duplicates == 3)
         }
