@@ -375,6 +375,34 @@ struct IngestIntegrationTests {
         #expect(try journal.alertEvents(afterID: 0, patient: "patient-a", limit: 10).count == 3)
     }
 
+    @Test("a device unpaired while its device alert is open: the alert ends as 'unpaired' on the alerts topic")
+    func unpairedDeviceAlert() throws {
+        let broker = try TestBroker()
+        let (path, journal) = try makeJournal(broker.directory, devices: Self.devices)
+        let serve = try ServeProcess(broker: broker, journal: path)
+        defer { serve.stop() }
+        try serve.waitUntilSubscribed()
+        let listener = try AlertListener(broker: broker, count: 2)
+        defer { listener.stop() }
+        let pub = try broker.publisher()
+        defer { pub.close() }
+        // Time stamp and Measurement Status (flags 0x12), status bit 1: cuff too loose.
+        let loose: [UInt8] =
+            [0x12, 128, 0, 84, 0, 99, 0] + gattDateTime(Timestamp(seconds: now().seconds - 60)) + [0x02, 0x00]
+        try pub.publish(topic: "helsebro/v1/devices/cuff-1/gatt/2a35", payload: loose)
+        #expect(pub.flush())
+        try waitUntil(30, "the device alert") { listener.messages().count >= 1 }
+        // What `helsebro device unpair` does; the running service reads it within its refresh and ends the alert.
+        _ = try journal.endPairing(device: "cuff-1", at: now())
+        let messages = listener.waitForAll()
+        #expect(messages.allSatisfy { $0.topic == "helsebro/v1/alerts/patient-a" })
+        #expect(messages.compactMap { $0.json?["kind"] as? String } == ["device-status", "device-status"])
+        #expect(messages.compactMap { $0.json?["transition"] as? String } == ["raised", "unpaired"])
+        #expect(messages.last?.json?["state"] as? String == "resolved")
+        #expect(
+            try journal.alerts(patient: "patient-a", states: ["open", "acknowledged", "snoozed"], limit: 10).isEmpty)
+    }
+
     @Test("MQTT 3.1.1: the same service without user properties")
     func mqtt311() throws {
         let broker = try TestBroker()
