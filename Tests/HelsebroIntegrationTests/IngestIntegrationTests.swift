@@ -306,101 +306,101 @@ struct IngestIntegrationTests {
         #expect(try journal.quarantine(since: nil).map(\.code) == ["decode"])
     }
 
-    @Test("an abnormal reading raises an alert on the alerts topic; readings back in range resolve it")
-    func alerts() throws {
+    /// `helsebro serve` on a new broker and journal with `Self.devices`, an independent listener on the alerts topic
+    /// for `count` messages, and a publisher; all stopped once `body` returns.
+    func withAlertsService(
+        count: Int, extraArguments: [String] = [],
+        _ body: (SQLJournal, AlertListener, MQTTPublisher) throws -> Void
+    ) throws {
         let broker = try TestBroker()
         let (path, journal) = try makeJournal(broker.directory, devices: Self.devices)
-        let serve = try ServeProcess(broker: broker, journal: path)
+        let serve = try ServeProcess(broker: broker, journal: path, extraArguments: extraArguments)
         defer { serve.stop() }
         try serve.waitUntilSubscribed()
-        let listener = try AlertListener(broker: broker, count: 2)
+        let listener = try AlertListener(broker: broker, count: count)
         defer { listener.stop() }
         let pub = try broker.publisher()
         defer { pub.close() }
-        let base = now().seconds - 300
-        try pub.publish(
-            topic: "helsebro/v1/devices/cuff-1/gatt/2a35",
-            payload: bloodPressure(232, 95, 140, at: Timestamp(seconds: base)))
-        try pub.publish(
-            topic: "helsebro/v1/devices/cuff-1/gatt/2a35",
-            payload: bloodPressure(130, 85, 100, at: Timestamp(seconds: base + 60)))
-        try pub.publish(
-            topic: "helsebro/v1/devices/cuff-1/gatt/2a35",
-            payload: bloodPressure(128, 84, 99, at: Timestamp(seconds: base + 120)))
-        #expect(pub.flush())
-        let messages = listener.waitForAll()
-        #expect(messages.count == 2 && messages.allSatisfy { $0.topic == "helsebro/v1/alerts/patient-a" })
-        let raised = try #require(messages.first?.json)
-        #expect(raised["metric"] as? String == "systolic" && raised["kind"] as? String == "threshold-high")
-        #expect(raised["severity"] as? String == "critical" && raised["transition"] as? String == "raised")
-        #expect(
-            raised["value"] as? Int == 232 && raised["threshold"] as? Int == 220 && raised["state"] as? String == "open"
-        )
-        let resolved = try #require(messages.last?.json)
-        #expect(resolved["transition"] as? String == "resolved" && resolved["state"] as? String == "resolved")
-        #expect(
-            try journal.alertEvents(afterID: 0, patient: "patient-a", limit: 10).map(\.event.transition) == [
-                "raised", "resolved",
-            ])
+        try body(journal, listener, pub)
+    }
+
+    @Test("an abnormal reading raises an alert on the alerts topic; readings back in range resolve it")
+    func alerts() throws {
+        try withAlertsService(count: 2) { journal, listener, pub in
+            let base = now().seconds - 300
+            try pub.publish(
+                topic: "helsebro/v1/devices/cuff-1/gatt/2a35",
+                payload: bloodPressure(232, 95, 140, at: Timestamp(seconds: base)))
+            try pub.publish(
+                topic: "helsebro/v1/devices/cuff-1/gatt/2a35",
+                payload: bloodPressure(130, 85, 100, at: Timestamp(seconds: base + 60)))
+            try pub.publish(
+                topic: "helsebro/v1/devices/cuff-1/gatt/2a35",
+                payload: bloodPressure(128, 84, 99, at: Timestamp(seconds: base + 120)))
+            #expect(pub.flush())
+            let messages = listener.waitForAll()
+            #expect(messages.count == 2 && messages.allSatisfy { $0.topic == "helsebro/v1/alerts/patient-a" })
+            let raised = try #require(messages.first?.json)
+            #expect(raised["metric"] as? String == "systolic" && raised["kind"] as? String == "threshold-high")
+            #expect(raised["severity"] as? String == "critical" && raised["transition"] as? String == "raised")
+            #expect(
+                raised["value"] as? Int == 232 && raised["threshold"] as? Int == 220
+                    && raised["state"] as? String == "open"
+            )
+            let resolved = try #require(messages.last?.json)
+            #expect(resolved["transition"] as? String == "resolved" && resolved["state"] as? String == "resolved")
+            #expect(
+                try journal.alertEvents(afterID: 0, patient: "patient-a", limit: 10).map(\.event.transition) == [
+                    "raised", "resolved",
+                ])
+        }
     }
 
     @Test("escalation when unacknowledged, and a clinician's acknowledgement, reach the alerts topic")
     func escalationAndAcknowledgement() throws {
-        let broker = try TestBroker()
-        let (path, journal) = try makeJournal(broker.directory, devices: Self.devices)
-        let serve = try ServeProcess(broker: broker, journal: path, extraArguments: ["--escalate-after", "3s"])
-        defer { serve.stop() }
-        try serve.waitUntilSubscribed()
-        let listener = try AlertListener(broker: broker, count: 3)
-        defer { listener.stop() }
-        let pub = try broker.publisher()
-        defer { pub.close() }
-        // 185 mmHg systolic: a warning (high 180).
-        try pub.publish(
-            topic: "helsebro/v1/devices/cuff-1/gatt/2a35",
-            payload: bloodPressure(185, 85, 118, at: Timestamp(seconds: now().seconds - 60)))
-        #expect(pub.flush())
-        try waitUntil(30, "the alert to escalate") { listener.messages().count >= 2 }
-        let id = try #require(listener.messages().first?.json?["id"] as? Int)
-        // What `helsebro alerts ack` does: the journal records it, the running service applies and publishes it.
-        _ = try journal.acknowledgeAlert(id: Int64(id), by: "dr-ack", at: now())
-        let messages = listener.waitForAll()
-        #expect(messages.compactMap { $0.json?["transition"] as? String } == ["raised", "escalated", "acknowledged"])
-        #expect(messages.compactMap { $0.json?["severity"] as? String } == ["warning", "urgent", "urgent"])
-        #expect(messages.last?.json?["by"] as? String == "dr-ack" && messages.last?.json?["id"] as? Int == id)
-        let alert = try #require(try journal.alerts(patient: "patient-a", states: nil, limit: 10).first)
-        #expect(alert.state == "acknowledged" && alert.escalated && alert.acknowledgedBy == "dr-ack")
-        // Acknowledged: no further escalation while the service keeps running.
-        Thread.sleep(forTimeInterval: 4)
-        #expect(try journal.alertEvents(afterID: 0, patient: "patient-a", limit: 10).count == 3)
+        try withAlertsService(count: 3, extraArguments: ["--escalate-after", "3s"]) { journal, listener, pub in
+            // 185 mmHg systolic: a warning (high 180).
+            try pub.publish(
+                topic: "helsebro/v1/devices/cuff-1/gatt/2a35",
+                payload: bloodPressure(185, 85, 118, at: Timestamp(seconds: now().seconds - 60)))
+            #expect(pub.flush())
+            try waitUntil(30, "the alert to escalate") { listener.messages().count >= 2 }
+            let id = try #require(listener.messages().first?.json?["id"] as? Int)
+            // What `helsebro alerts ack` does: the journal records it, the running service applies and publishes it.
+            _ = try journal.acknowledgeAlert(id: Int64(id), by: "dr-ack", at: now())
+            let messages = listener.waitForAll()
+            #expect(
+                messages.compactMap { $0.json?["transition"] as? String } == ["raised", "escalated", "acknowledged"])
+            #expect(messages.compactMap { $0.json?["severity"] as? String } == ["warning", "urgent", "urgent"])
+            #expect(messages.last?.json?["by"] as? String == "dr-ack" && messages.last?.json?["id"] as? Int == id)
+            let alert = try #require(try journal.alerts(patient: "patient-a", states: nil, limit: 10).first)
+            #expect(alert.state == "acknowledged" && alert.escalated && alert.acknowledgedBy == "dr-ack")
+            // Acknowledged: no further escalation while the service keeps running.
+            Thread.sleep(forTimeInterval: 4)
+            #expect(try journal.alertEvents(afterID: 0, patient: "patient-a", limit: 10).count == 3)
+        }
     }
 
     @Test("a device unpaired while its device alert is open: the alert ends as 'unpaired' on the alerts topic")
     func unpairedDeviceAlert() throws {
-        let broker = try TestBroker()
-        let (path, journal) = try makeJournal(broker.directory, devices: Self.devices)
-        let serve = try ServeProcess(broker: broker, journal: path)
-        defer { serve.stop() }
-        try serve.waitUntilSubscribed()
-        let listener = try AlertListener(broker: broker, count: 2)
-        defer { listener.stop() }
-        let pub = try broker.publisher()
-        defer { pub.close() }
-        // Time stamp and Measurement Status (flags 0x12), status bit 1: cuff too loose.
-        let loose: [UInt8] =
-            [0x12, 128, 0, 84, 0, 99, 0] + gattDateTime(Timestamp(seconds: now().seconds - 60)) + [0x02, 0x00]
-        try pub.publish(topic: "helsebro/v1/devices/cuff-1/gatt/2a35", payload: loose)
-        #expect(pub.flush())
-        try waitUntil(30, "the device alert") { listener.messages().count >= 1 }
-        // What `helsebro device unpair` does; the running service reads it within its refresh and ends the alert.
-        _ = try journal.endPairing(device: "cuff-1", at: now())
-        let messages = listener.waitForAll()
-        #expect(messages.allSatisfy { $0.topic == "helsebro/v1/alerts/patient-a" })
-        #expect(messages.compactMap { $0.json?["kind"] as? String } == ["device-status", "device-status"])
-        #expect(messages.compactMap { $0.json?["transition"] as? String } == ["raised", "unpaired"])
-        #expect(messages.last?.json?["state"] as? String == "resolved")
-        #expect(
-            try journal.alerts(patient: "patient-a", states: ["open", "acknowledged", "snoozed"], limit: 10).isEmpty)
+        try withAlertsService(count: 2) { journal, listener, pub in
+            // Time stamp and Measurement Status (flags 0x12), status bit 1: cuff too loose.
+            let loose: [UInt8] =
+                [0x12, 128, 0, 84, 0, 99, 0] + gattDateTime(Timestamp(seconds: now().seconds - 60)) + [0x02, 0x00]
+            try pub.publish(topic: "helsebro/v1/devices/cuff-1/gatt/2a35", payload: loose)
+            #expect(pub.flush())
+            try waitUntil(30, "the device alert") { listener.messages().count >= 1 }
+            // What `helsebro device unpair` does; the running service reads it within its refresh and ends the alert.
+            _ = try journal.endPairing(device: "cuff-1", at: now())
+            let messages = listener.waitForAll()
+            #expect(messages.allSatisfy { $0.topic == "helsebro/v1/alerts/patient-a" })
+            #expect(messages.compactMap { $0.json?["kind"] as? String } == ["device-status", "device-status"])
+            #expect(messages.compactMap { $0.json?["transition"] as? String } == ["raised", "unpaired"])
+            #expect(messages.last?.json?["state"] as? String == "resolved")
+            #expect(
+                try journal.alerts(patient: "patient-a", states: ["open", "acknowledged", "snoozed"], limit: 10).isEmpty
+            )
+        }
     }
 
     @Test("MQTT 3.1.1: the same service without user properties")
