@@ -477,7 +477,9 @@ public final class IngestPipeline {
                 AlertInput(
                     patient: $1.patient, value: $1.value, time: $1.time, metric: Int($0.metric), status: $0.status)
             }
-            evaluateAlerts(inputs, plan: plan, device: device.id, received: now, into: &outcome.alerts)
+            evaluateAlerts(
+                inputs, plan: plan, device: device.id, owner: devicePairings.last(where: { $0.covers(now) })?.patient,
+                received: now, into: &outcome.alerts)
         }
         return outcome
     }
@@ -504,7 +506,10 @@ public final class IngestPipeline {
                 return AlertInput(patient: r.patient, value: r.value, time: r.time, metric: metric, status: status)
             }
             var events: [AlertEngine.Event] = []
-            evaluateAlerts(inputs, plan: plan, device: device.id, received: p.received, into: &events)
+            evaluateAlerts(
+                inputs, plan: plan, device: device.id,
+                owner: pairings[device.id]?.last(where: { $0.covers(p.received) })?.patient, received: p.received,
+                into: &events)
             result += events.map { ($0, p.message) }
         }
         return result
@@ -523,19 +528,33 @@ public final class IngestPipeline {
     }
 
     /// Decision support for one message's readings: each metric's rules with the patient's thresholds at the
-    /// reading's local time of day, NEWS2 when a vital sign arrived, the device's status flags, and its silence ended.
+    /// reading's local time of day, NEWS2 of each patient a vital sign arrived for, and the device's alerts — its
+    /// status flags and its silence ended — for `owner`, the patient the device belongs to at `received`.
+    ///
+    /// Device alerts only for the owner: a late message, measured during an earlier pairing and arriving after the
+    /// device went to someone else or was unpaired, journals its readings for the old patient and raises their
+    /// threshold alerts, but says nothing about the device as that patient has it now; a device-status alert raised
+    /// for them would stay open (nothing more from the device is theirs to resolve it) and escalate to their
+    /// clinicians. Such a message still tells that the device is heard from, which ends the owner's silence alert.
     func evaluateAlerts(
-        _ inputs: [AlertInput], plan: DecodePlan, device: String, received: Timestamp,
+        _ inputs: [AlertInput], plan: DecodePlan, device: String, owner: String?, received: Timestamp,
         into events: inout [AlertEngine.Event]
     ) {
-        guard let patient = inputs.first?.patient else { return }
+        guard let first = inputs.first?.patient else { return }
         // Heard from: set here, with the silence alert resolved below, so that `tick` may skip a device heard from
         // within its interval.
         lastSeen[device] = received
-        var status = StatusSet()
+        var ownerStatus = StatusSet()
+        var ownerHasReadings = false
+        // NEWS2 again for each patient a vital sign arrived for, at the latest: the first patient's in the loop, any
+        // other's (a message whose readings span a change of pairing) in a table made only then.
         var news2At: Timestamp?
+        var news2Others: [String: Timestamp] = [:]
         for row in inputs {
-            status.formUnion(row.status)
+            if row.patient == owner {
+                ownerStatus.formUnion(row.status)
+                ownerHasReadings = true
+            }
             guard case .number(let v) = row.value else { continue }
             let metric = plan.metrics[row.metric]
             var thresholds = metric.alerts
@@ -546,17 +565,25 @@ public final class IngestPipeline {
                 patient: row.patient, metric: metric, thresholds: thresholds, value: v, at: row.time)
             if let p = News2Parameter(loinc: metric.loinc) {
                 alerts.recordVital(p, patient: row.patient, value: v.double, at: row.time)
-                news2At = max(news2At ?? row.time, row.time)
+                if row.patient == first {
+                    news2At = max(news2At ?? row.time, row.time)
+                } else {
+                    news2Others[row.patient] = max(news2Others[row.patient] ?? row.time, row.time)
+                }
             }
         }
-        if let news2At { events += alerts.evaluateNEWS2(patient: patient, now: news2At) }
-        if !plan.profile.statusAlerts.isEmpty {
+        if let news2At { events += alerts.evaluateNEWS2(patient: first, now: news2At) }
+        for (patient, at) in news2Others.sorted(by: { $0.key < $1.key }) {
+            events += alerts.evaluateNEWS2(patient: patient, now: at)
+        }
+        guard let owner else { return }
+        if ownerHasReadings && !plan.profile.statusAlerts.isEmpty {
             events += alerts.deviceStatus(
-                patient: patient, device: device, status: status, watched: plan.profile.statusAlerts, at: received)
+                patient: owner, device: device, status: ownerStatus, watched: plan.profile.statusAlerts, at: received)
         }
         if let expected = plan.profile.expectEverySeconds {
             events += alerts.silence(
-                patient: patient, device: device, lastSeen: received, expectedSeconds: Int64(expected), now: received)
+                patient: owner, device: device, lastSeen: received, expectedSeconds: Int64(expected), now: received)
         }
     }
 }

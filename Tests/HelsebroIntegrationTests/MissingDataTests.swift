@@ -177,4 +177,133 @@ struct MissingDataTests {
             #expect(try journal.alerts(patient: nil, states: ["open", "acknowledged", "snoozed"], limit: 10).isEmpty)
         }
     }
+
+    @Test("a late message measured during an earlier pairing raises no device alert for the old patient")
+    func lateMessageOfAnEarlierPairing() throws {
+        try withTemporaryDirectory("helsebro-missing") { dir in
+            let (_, journal) = try makeJournal(
+                dir, devices: [(id: "cuff-1", profile: "bp-cuff-ua200", firmware: "bp-cuff-ua200-fw2", patient: "p-1")])
+            try journal.addPatient(id: "p-2", name: nil)
+            let start = Timestamp(seconds: now().seconds - 1000)
+            func at(_ seconds: Int64) -> Timestamp { Timestamp(seconds: start.seconds + seconds) }
+            // The cuff went from p-1 to p-2 at 100.
+            _ = try journal.endPairing(device: "cuff-1", at: at(100))
+            try journal.pair(Pairing(device: "cuff-1", patient: "p-2", from: at(100), to: nil))
+            let pipeline = try IngestPipeline(
+                registry: repositoryRegistry(), store: journal, topicPrefix: "helsebro/v1", refreshMilliseconds: 0,
+                now: at(0))
+            /// 128/84 mmHg, MAP 99 (no threshold crossed), measured at `measured`, status bit 1: cuff too loose.
+            func send(measured: Int64, received: Int64) throws -> (patients: Set<String>, alerts: [String]) {
+                let loose = [0x12, 128, 0, 84, 0, 99, 0] + gattDateTime(at(measured)) + [0x02, 0x00]
+                let outcomes = try pipeline.prepare(
+                    [InboundMessage(topic: "helsebro/v1/devices/cuff-1/gatt/2a35", payload: loose)], now: at(received))
+                _ = try journal.write(outcomes)
+                guard case .readings(let rows) = outcomes.first?.result else {
+                    Issue.record("the cuff's message was not read: \(String(describing: outcomes.first?.result))")
+                    return ([], [])
+                }
+                let alerts = outcomes.flatMap(\.alerts).map { "\($0.kind) \($0.patient) \($0.transition)" }
+                return (Set(rows.map(\.patient)), alerts)
+            }
+            // Measured at 50 while p-1 wore it, received at 150 when it is p-2's: p-1's readings, no device alert.
+            let late = try send(measured: 50, received: 150)
+            #expect(late.patients == ["p-1"])
+            #expect(late.alerts == [])
+            // Measured and received while p-2 wears it: p-2 is told.
+            let current = try send(measured: 160, received: 170)
+            #expect(current.patients == ["p-2"])
+            #expect(current.alerts == ["device-status p-2 raised"])
+            // Another late one resolves nothing of p-2's: its flags are not p-2's.
+            #expect(try send(measured: 60, received: 180).alerts == [])
+            let open = try journal.alerts(patient: nil, states: ["open"], limit: 10).map(\.key.patient)
+            #expect(open == ["p-2"])
+        }
+    }
+
+    @Test("a late message measured during an earlier pairing ends the silence alert of the device's new patient")
+    func lateMessageEndsTheNewPatientsSilence() throws {
+        try withTemporaryDirectory("helsebro-missing") { dir in
+            let (_, journal) = try makeJournal(
+                dir,
+                devices: [
+                    (id: "bm-1", profile: "bedside-monitor-bm8", firmware: "bedside-monitor-bm8-gw1", patient: "p-1")
+                ])
+            try journal.addPatient(id: "p-2", name: nil)
+            let start = Timestamp(seconds: now().seconds - 1000)
+            func at(_ seconds: Int64) -> Timestamp { Timestamp(seconds: start.seconds + seconds) }
+            _ = try journal.endPairing(device: "bm-1", at: at(100))
+            try journal.pair(Pairing(device: "bm-1", patient: "p-2", from: at(100), to: nil))
+            let pipeline = try IngestPipeline(
+                registry: repositoryRegistry(), store: journal, topicPrefix: "helsebro/v1", refreshMilliseconds: 0,
+                now: at(0))
+            var events: [String] = []
+            for second in Int64(1)...410 {
+                events += try pipeline.tick(now: at(second)).toRecord.map { "\($0.patient) \($0.transition)" }
+            }
+            // Expected every 5 minutes, silent since it went to p-2 at 100.
+            #expect(events == ["p-2 raised"])
+            // The monitor sends, late, what it measured at 50 while p-1 had it (OBR-7; PID-3 names p-1).
+            let civil = Timestamp.civil(days: at(50).seconds / 86_400)
+            let second = Int(at(50).seconds % 86_400)
+            let hl7Time =
+                String(format: "%04d%02d%02d", civil.0, civil.1, civil.2)
+                + String(format: "%02d%02d%02d+0000", second / 3600, second / 60 % 60, second % 60)
+            let message = [
+                #"MSH|^~\&|GW^ACDE48234567ABCD^EUI-64||||20240313090030+0100||ORU^R01^ORU_R01|M-1|P|2.6|||NE|AL"#,
+                "PID|||p-1^^^Ward^PI", "OBR|1|A^GW|B^GW|528391^MDC_DEV_SPEC_PROFILE_BP^MDC|||\(hl7Time)",
+                "OBX|1|NM|150021^MDC_PRESS_BLD_NONINV_SYS^MDC|1.0.1.1|120|266016^MDC_DIM_MMHG^MDC|||||R",
+            ].joined(separator: "\r")
+            let outcomes = try pipeline.prepare(
+                [InboundMessage(topic: "helsebro/v1/devices/bm-1/hl7v2", payload: Array(message.utf8))], now: at(420))
+            guard case .readings(let rows) = outcomes.first?.result else {
+                Issue.record("the monitor's message was not read: \(String(describing: outcomes.first?.result))")
+                return
+            }
+            #expect(rows.map(\.patient) == ["p-1"])
+            // The device is heard from again: p-2's silence alert resolves; nothing is raised for p-1.
+            #expect(
+                outcomes.flatMap(\.alerts).map { "\($0.patient) \($0.kind) \($0.transition)" } == [
+                    "p-2 missing-data resolved"
+                ])
+        }
+    }
+
+    @Test("a message whose readings span a change of pairing re-scores NEWS2 for each patient")
+    func news2ForEachPatientOfAMessage() throws {
+        try withTemporaryDirectory("helsebro-missing") { dir in
+            let (_, journal) = try makeJournal(
+                dir,
+                devices: [
+                    (id: "gw-1", profile: "gateway-senml-vitals", firmware: "gateway-senml-vitals-fw1", patient: "p-1")
+                ])
+            try journal.addPatient(id: "p-2", name: nil)
+            let start = Timestamp(seconds: now().seconds - 1000)
+            func at(_ seconds: Int64) -> Timestamp { Timestamp(seconds: start.seconds + seconds) }
+            _ = try journal.endPairing(device: "gw-1", at: at(100))
+            try journal.pair(Pairing(device: "gw-1", patient: "p-2", from: at(100), to: nil))
+            let pipeline = try IngestPipeline(
+                registry: repositoryRegistry(), store: journal, topicPrefix: "helsebro/v1", refreshMilliseconds: 0,
+                now: at(0))
+            // p-2's other NEWS2 inputs, all scoring 0 (respiration 16, systolic 120, pulse 70, 37.0 °C, alert, air).
+            for (parameter, value) in [
+                (News2Parameter.respiration, 16.0), (.systolic, 120), (.pulse, 70), (.temperature, 37),
+            ] {
+                pipeline.alerts.recordVital(parameter, patient: "p-2", value: value, at: at(140))
+            }
+            pipeline.alerts.recordObservation(
+                patient: "p-2", consciousness: .alert, onOxygen: false, scale: nil, at: at(140))
+            // SpO2 97 % at 50 (p-1's, whose other inputs are unknown) and 90 % at 150 (p-2's; scores 3: a warning).
+            let pack =
+                #"[{"bn":"urn:dev:gw-1:","bt":\#(at(50).seconds),"n":"spo2","u":"%","v":97},{"n":"spo2","u":"%","v":90,"t":100}]"#
+            let outcomes = try pipeline.prepare(
+                [InboundMessage(topic: "helsebro/v1/devices/gw-1/senml+json", payload: Array(pack.utf8))], now: at(160))
+            guard case .readings(let rows) = outcomes.first?.result else {
+                Issue.record("the gateway's message was not read: \(String(describing: outcomes.first?.result))")
+                return
+            }
+            #expect(rows.map(\.patient) == ["p-1", "p-2"])
+            let news2 = outcomes.flatMap(\.alerts).filter { $0.kind == AlertEngine.Kind.news2 }
+            #expect(news2.map { "\($0.patient) \($0.transition) \($0.severity)" } == ["p-2 raised warning"])
+        }
+    }
 }
