@@ -187,7 +187,7 @@ struct DecodePlanTests {
         #expect(out.count == 3 && out.capacity == capacity)
     }
 
-    /// The decode loop writes several readings per payload; the field order in `Reading` keeps each at 64 bytes.
+    /// The decode loop writes several readings per payload; packed (`ReadingTests`), each is 64 bytes.
     @Test("a reading is 64 bytes")
     func readingSize() {
         #expect(MemoryLayout<Reading>.stride == 64)
