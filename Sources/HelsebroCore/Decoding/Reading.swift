@@ -27,11 +27,12 @@ public struct Reading: Hashable, Sendable {
     /// The CGM time offset in minutes; 0 when there is none.
     @usableFromInline var storedTimeOffset: UInt16
 
+    /// Constants, not stored globals: code inlined into other modules then needs no global's accessor.
     @usableFromInline enum Present {
-        @usableFromInline static let time: UInt64 = 1 << 24
-        @usableFromInline static let sequence: UInt64 = 1 << 25
-        @usableFromInline static let user: UInt64 = 1 << 26
-        @usableFromInline static let timeOffset: UInt64 = 1 << 27
+        @inlinable static var time: UInt64 { 1 << 24 }
+        @inlinable static var sequence: UInt64 { 1 << 25 }
+        @inlinable static var user: UInt64 { 1 << 26 }
+        @inlinable static var timeOffset: UInt64 { 1 << 27 }
     }
 
     @inlinable
