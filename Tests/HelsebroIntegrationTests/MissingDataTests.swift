@@ -178,20 +178,31 @@ struct MissingDataTests {
         }
     }
 
-    @Test("a late message measured during an earlier pairing raises no device alert for the old patient")
-    func lateMessageOfAnEarlierPairing() throws {
+    /// A device of `profile` paired with p-1 until 100 s after a start 1000 s ago and with p-2 from then on, and a
+    /// pipeline started at the start; `body` gets the journal, the pipeline and the time `at(seconds)` after the start.
+    func withHandover(
+        _ device: String, profile: String, firmware: String,
+        _ body: (SQLJournal, IngestPipeline, (Int64) -> Timestamp) throws -> Void
+    ) throws {
         try withTemporaryDirectory("helsebro-missing") { dir in
             let (_, journal) = try makeJournal(
-                dir, devices: [(id: "cuff-1", profile: "bp-cuff-ua200", firmware: "bp-cuff-ua200-fw2", patient: "p-1")])
+                dir, devices: [(id: device, profile: profile, firmware: firmware, patient: "p-1")])
             try journal.addPatient(id: "p-2", name: nil)
             let start = Timestamp(seconds: now().seconds - 1000)
             func at(_ seconds: Int64) -> Timestamp { Timestamp(seconds: start.seconds + seconds) }
-            // The cuff went from p-1 to p-2 at 100.
-            _ = try journal.endPairing(device: "cuff-1", at: at(100))
-            try journal.pair(Pairing(device: "cuff-1", patient: "p-2", from: at(100), to: nil))
+            _ = try journal.endPairing(device: device, at: at(100))
+            try journal.pair(Pairing(device: device, patient: "p-2", from: at(100), to: nil))
             let pipeline = try IngestPipeline(
                 registry: repositoryRegistry(), store: journal, topicPrefix: "helsebro/v1", refreshMilliseconds: 0,
                 now: at(0))
+            try body(journal, pipeline, at)
+        }
+    }
+
+    @Test("a late message measured during an earlier pairing raises no device alert for the old patient")
+    func lateMessageOfAnEarlierPairing() throws {
+        // The cuff went from p-1 to p-2 at 100.
+        try withHandover("cuff-1", profile: "bp-cuff-ua200", firmware: "bp-cuff-ua200-fw2") { journal, pipeline, at in
             /// 128/84 mmHg, MAP 99 (no threshold crossed), measured at `measured`, status bit 1: cuff too loose.
             func send(measured: Int64, received: Int64) throws -> (patients: Set<String>, alerts: [String]) {
                 let loose = [0x12, 128, 0, 84, 0, 99, 0] + gattDateTime(at(measured)) + [0x02, 0x00]
@@ -222,20 +233,8 @@ struct MissingDataTests {
 
     @Test("a late message measured during an earlier pairing ends the silence alert of the device's new patient")
     func lateMessageEndsTheNewPatientsSilence() throws {
-        try withTemporaryDirectory("helsebro-missing") { dir in
-            let (_, journal) = try makeJournal(
-                dir,
-                devices: [
-                    (id: "bm-1", profile: "bedside-monitor-bm8", firmware: "bedside-monitor-bm8-gw1", patient: "p-1")
-                ])
-            try journal.addPatient(id: "p-2", name: nil)
-            let start = Timestamp(seconds: now().seconds - 1000)
-            func at(_ seconds: Int64) -> Timestamp { Timestamp(seconds: start.seconds + seconds) }
-            _ = try journal.endPairing(device: "bm-1", at: at(100))
-            try journal.pair(Pairing(device: "bm-1", patient: "p-2", from: at(100), to: nil))
-            let pipeline = try IngestPipeline(
-                registry: repositoryRegistry(), store: journal, topicPrefix: "helsebro/v1", refreshMilliseconds: 0,
-                now: at(0))
+        try withHandover("bm-1", profile: "bedside-monitor-bm8", firmware: "bedside-monitor-bm8-gw1") {
+            _, pipeline, at in
             var events: [String] = []
             for second in Int64(1)...410 {
                 events += try pipeline.tick(now: at(second)).toRecord.map { "\($0.patient) \($0.transition)" }
@@ -270,20 +269,8 @@ struct MissingDataTests {
 
     @Test("a message whose readings span a change of pairing re-scores NEWS2 for each patient")
     func news2ForEachPatientOfAMessage() throws {
-        try withTemporaryDirectory("helsebro-missing") { dir in
-            let (_, journal) = try makeJournal(
-                dir,
-                devices: [
-                    (id: "gw-1", profile: "gateway-senml-vitals", firmware: "gateway-senml-vitals-fw1", patient: "p-1")
-                ])
-            try journal.addPatient(id: "p-2", name: nil)
-            let start = Timestamp(seconds: now().seconds - 1000)
-            func at(_ seconds: Int64) -> Timestamp { Timestamp(seconds: start.seconds + seconds) }
-            _ = try journal.endPairing(device: "gw-1", at: at(100))
-            try journal.pair(Pairing(device: "gw-1", patient: "p-2", from: at(100), to: nil))
-            let pipeline = try IngestPipeline(
-                registry: repositoryRegistry(), store: journal, topicPrefix: "helsebro/v1", refreshMilliseconds: 0,
-                now: at(0))
+        try withHandover("gw-1", profile: "gateway-senml-vitals", firmware: "gateway-senml-vitals-fw1") {
+            _, pipeline, at in
             // p-2's other NEWS2 inputs, all scoring 0 (respiration 16, systolic 120, pulse 70, 37.0 °C, alert, air).
             for (parameter, value) in [
                 (News2Parameter.respiration, 16.0), (.systolic, 120), (.pulse, 70), (.temperature, 37),
