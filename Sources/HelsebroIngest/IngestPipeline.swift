@@ -38,6 +38,8 @@ public final class IngestPipeline {
     /// When `reload` last looked (set first when the pipeline is made).
     var loadedAt: Int64 = 0
     var readings: [Reading] = []
+    /// One message's inputs to decision support, in storage kept from message to message.
+    var alertInputs: [AlertInput] = []
     /// Decision support, evaluated per journalled reading and on every `tick`.
     public var alerts: AlertEngine
     /// Clinicians' thresholds in force, by patient and metric.
@@ -473,12 +475,16 @@ public final class IngestPipeline {
             outcome.evaluateLater = true
             outcome.arrived = m.arrived
         } else {
-            let inputs = zip(readings, rows).map {
-                AlertInput(
-                    patient: $1.patient, value: $1.value, time: $1.time, metric: Int($0.metric), status: $0.status)
+            alertInputs.removeAll(keepingCapacity: true)
+            for (r, row) in zip(readings, rows) {
+                alertInputs.append(
+                    AlertInput(
+                        patient: row.patient, value: row.value, time: row.time, metric: Int(r.metric), status: r.status)
+                )
             }
             evaluateAlerts(
-                inputs, plan: plan, device: device.id, owner: devicePairings.last(where: { $0.covers(now) })?.patient,
+                alertInputs, plan: plan, device: device.id,
+                owner: devicePairings.last(where: { $0.covers(now) })?.patient,
                 received: now, into: &outcome.alerts)
         }
         return outcome
@@ -573,8 +579,10 @@ public final class IngestPipeline {
             }
         }
         if let news2At { events += alerts.evaluateNEWS2(patient: first, now: news2At) }
-        for (patient, at) in news2Others.sorted(by: { $0.key < $1.key }) {
-            events += alerts.evaluateNEWS2(patient: patient, now: at)
+        if !news2Others.isEmpty {
+            for (patient, at) in news2Others.sorted(by: { $0.key < $1.key }) {
+                events += alerts.evaluateNEWS2(patient: patient, now: at)
+            }
         }
         guard let owner else { return }
         if ownerHasReadings && !plan.profile.statusAlerts.isEmpty {

@@ -110,5 +110,9 @@ struct MessageIdentityTests {
         #expect(identities[3] == "t101764900000/seq:d/c/1/x")
         #expect(identities.allSatisfy { $0.utf8.count == 1 + 12 + 1 + 11 })
         #expect(identities == identities.sorted() && Set(identities).count == identities.count)
+        // Times outside Date Time's range: before the offset's zero, clamped; 13 digits once past 12.
+        #expect(MessageIdentity.stated(Timestamp(seconds: -200_000_000_000), "x") == "t000000000000/x")
+        #expect(MessageIdentity.stated(Timestamp(seconds: 1_000_000_000_000), "x") == "t1100000000000/x")
+        #expect(MessageIdentity.stated(Timestamp(seconds: 0), "hash:måler-ø/gatt") == "t100000000000/hash:måler-ø/gatt")
     }
 }
