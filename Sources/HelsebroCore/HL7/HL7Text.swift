@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// An HL7 v2 message read in place: segments, fields and components are byte ranges of the payload, so the decode
 /// loop reads an ORU^R01 without building a String or an array. Only an escape sequence in a field the loop reads as
 /// a number or code, or MLLP framing bytes, make a copy.
@@ -17,11 +25,18 @@ struct HL7Text {
     static func open<R>(
         _ payload: UnsafeRawBufferPointer, _ body: (HL7Text) -> Result<R, HL7Problem>
     ) -> Result<R, HL7Problem> {
-        if payload.contains(where: { $0 == 0x0B || $0 == 0x1C }) {
+        if containsFraming(payload) {
             let cleaned = payload.filter { $0 != 0x0B && $0 != 0x1C }
             return cleaned.withUnsafeBytes { open($0, body) }
         }
         return check(payload).flatMap(body)
+    }
+
+    /// Whether the payload holds an MLLP framing byte (0x0B, 0x1C). `memchr` reads many bytes at a time; the byte
+    /// loop it replaced was about 5 instructions a byte of every HL7 payload.
+    static func containsFraming(_ payload: UnsafeRawBufferPointer) -> Bool {
+        guard let base = payload.baseAddress, !payload.isEmpty else { return false }
+        return memchr(base, 0x0B, payload.count) != nil || memchr(base, 0x1C, payload.count) != nil
     }
 
     /// The structural checks of `open`, on a payload without MLLP bytes.
