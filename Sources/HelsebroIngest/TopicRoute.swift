@@ -132,7 +132,8 @@ public enum MessageIdentity {
     /// mix (callgrind), four Strings made and dropped.
     public static func stated(_ time: Timestamp, _ identity: String) -> String {
         let shifted = UInt64(clamping: max(0, time.seconds + statedOffset))
-        guard shifted < 1_000_000_000_000 else { return "t\(shifted)/" + identity }  // after the year 9999
+        // More than 12 digits from about the year 30,000 on, which no Date Time reaches: written as it comes.
+        guard shifted < 1_000_000_000_000 else { return "t\(shifted)/" + identity }
         var identity = identity
         return identity.withUTF8 { rest in
             String(unsafeUninitializedCapacity: 14 + rest.count) { buffer in
