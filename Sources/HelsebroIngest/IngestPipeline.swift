@@ -550,48 +550,58 @@ public final class IngestPipeline {
         // Heard from: set here, with the silence alert resolved below, so that `tick` may skip a device heard from
         // within its interval.
         lastSeen[device] = received
-        var ownerStatus = StatusSet()
-        var ownerHasReadings = false
-        // NEWS2 again for each patient a vital sign arrived for, at the latest: the first patient's in the loop, any
-        // other's (a message whose readings span a change of pairing) in a table made only then.
-        var news2At: Timestamp?
-        var news2Others: [String: Timestamp] = [:]
-        for row in inputs {
-            if row.patient == owner {
-                ownerStatus.formUnion(row.status)
-                ownerHasReadings = true
-            }
-            guard case .number(let v) = row.value else { continue }
-            let metric = plan.metrics[row.metric]
-            var thresholds = metric.alerts
-            if let o = overrides[row.patient]?[metric.key] {
-                thresholds = thresholds.effective(o, minuteOfDay: DeviceClock.oslo.minuteOfDay(row.time))
-            }
-            events += alerts.evaluate(
-                patient: row.patient, metric: metric, thresholds: thresholds, value: v, at: row.time)
-            if let p = News2Parameter(loinc: metric.loinc) {
-                alerts.recordVital(p, patient: row.patient, value: v.double, at: row.time)
-                if row.patient == first {
-                    news2At = max(news2At ?? row.time, row.time)
-                } else {
-                    news2Others[row.patient] = max(news2Others[row.patient] ?? row.time, row.time)
+        // The alert engine and the thresholds taken once for the whole message: each use of a stored property of
+        // this class is checked for exclusive access at run time, about nine times a message as written before.
+        let overrides = overrides
+        Self.modifying(&alerts) { alerts in
+            var ownerStatus = StatusSet()
+            var ownerHasReadings = false
+            // NEWS2 again for each patient a vital sign arrived for, at the latest: the first patient's in the loop,
+            // any other's (a message whose readings span a change of pairing) in a table made only then.
+            var news2At: Timestamp?
+            var news2Others: [String: Timestamp] = [:]
+            for row in inputs {
+                if row.patient == owner {
+                    ownerStatus.formUnion(row.status)
+                    ownerHasReadings = true
+                }
+                guard case .number(let v) = row.value else { continue }
+                let metric = plan.metrics[row.metric]
+                var thresholds = metric.alerts
+                if let o = overrides[row.patient]?[metric.key] {
+                    thresholds = thresholds.effective(o, minuteOfDay: DeviceClock.oslo.minuteOfDay(row.time))
+                }
+                events += alerts.evaluate(
+                    patient: row.patient, metric: metric, thresholds: thresholds, value: v, at: row.time)
+                if let p = News2Parameter(loinc: metric.loinc) {
+                    alerts.recordVital(p, patient: row.patient, value: v.double, at: row.time)
+                    if row.patient == first {
+                        news2At = max(news2At ?? row.time, row.time)
+                    } else {
+                        news2Others[row.patient] = max(news2Others[row.patient] ?? row.time, row.time)
+                    }
                 }
             }
-        }
-        if let news2At { events += alerts.evaluateNEWS2(patient: first, now: news2At) }
-        if !news2Others.isEmpty {
-            for (patient, at) in news2Others.sorted(by: { $0.key < $1.key }) {
-                events += alerts.evaluateNEWS2(patient: patient, now: at)
+            if let news2At { events += alerts.evaluateNEWS2(patient: first, now: news2At) }
+            if !news2Others.isEmpty {
+                for (patient, at) in news2Others.sorted(by: { $0.key < $1.key }) {
+                    events += alerts.evaluateNEWS2(patient: patient, now: at)
+                }
+            }
+            guard let owner else { return }
+            if ownerHasReadings && !plan.profile.statusAlerts.isEmpty {
+                events += alerts.deviceStatus(
+                    patient: owner, device: device, status: ownerStatus, watched: plan.profile.statusAlerts,
+                    at: received)
+            }
+            if let expected = plan.profile.expectEverySeconds {
+                events += alerts.silence(
+                    patient: owner, device: device, lastSeen: received, expectedSeconds: Int64(expected), now: received)
             }
         }
-        guard let owner else { return }
-        if ownerHasReadings && !plan.profile.statusAlerts.isEmpty {
-            events += alerts.deviceStatus(
-                patient: owner, device: device, status: ownerStatus, watched: plan.profile.statusAlerts, at: received)
-        }
-        if let expected = plan.profile.expectEverySeconds {
-            events += alerts.silence(
-                patient: owner, device: device, lastSeen: received, expectedSeconds: Int64(expected), now: received)
-        }
     }
+
+    /// `body` with `value` held for modification once (see `evaluateAlerts`).
+    @inline(__always)
+    static func modifying<T>(_ value: inout T, _ body: (inout T) -> Void) { body(&value) }
 }
