@@ -47,9 +47,8 @@ public final class IngestPipeline {
     /// When each device was last heard from (receive time), for missing-data rules.
     var lastSeen: [String: Timestamp] = [:]
     /// Devices whose pairings changed since the last tick, whose device alerts the tick ends where the device no
-    /// longer belongs to the alert's patient (`endDeviceAlerts`); after reading every registration, all devices.
-    var pairingsChanged: Set<String> = []
-    var allPairingsChanged = true
+    /// longer belongs to the alert's patient (`endDeviceAlerts`); nil, all devices, after reading every registration.
+    var pairingsChanged: Set<String>? = nil
     /// The earliest end (`to`) of a pairing after `pairingEndsSeen`, when the tick ends that device's alerts too.
     var nextPairingEnd: Timestamp?
     var pairingEndsSeen: Timestamp
@@ -156,7 +155,7 @@ public final class IngestPipeline {
             pairings[device, default: []].append(
                 Pairing(device: device, patient: one(p.patient), from: p.from, to: p.to))
         }
-        allPairingsChanged = true
+        pairingsChanged = nil
         nextPairingEnd = pairingEnd(after: pairingEndsSeen, of: pairings.values)
         overrides = [:]
         for o in overrideRows {
@@ -176,7 +175,7 @@ public final class IngestPipeline {
             devices[id] = nil
             pairings[id] = nil
         }
-        pairingsChanged.formUnion(changes.devices)
+        pairingsChanged?.formUnion(changes.devices)
         for d in deviceRows { devices[d.id] = d }
         for p in pairingRows { pairings[p.device, default: []].append(p) }
         if let end = pairingEnd(after: pairingEndsSeen, of: [pairingRows]), nextPairingEnd.map({ end < $0 }) ?? true {
@@ -273,7 +272,7 @@ public final class IngestPipeline {
     /// Ends the device alerts, where the device no longer belongs to the alert's patient, of the devices whose
     /// pairings changed and of those whose pairing ended with time (at its `to`) since the last tick.
     func endDeviceAlerts(now: Timestamp) -> [AlertEngine.Event] {
-        var devices: Set<String>? = allPairingsChanged ? nil : pairingsChanged
+        var devices = pairingsChanged
         if let end = nextPairingEnd, end <= now {
             // Rare (a pairing made with an end): one pass over the pairings finds whose ended and the next end.
             let seen = pairingEndsSeen
@@ -284,7 +283,6 @@ public final class IngestPipeline {
             nextPairingEnd = pairingEnd(after: now, of: pairings.values)
         }
         pairingEndsSeen = now
-        allPairingsChanged = false
         pairingsChanged = []
         if devices?.isEmpty == true { return [] }
         return alerts.endDeviceAlerts(of: devices, at: now) { device, patient in
