@@ -253,7 +253,7 @@ public final class IngestPipeline {
                     i, at: SilenceSchedule.nextLook(last: heard.seconds, interval: seconds, now: now.seconds))
                 continue
             }
-            guard let pairing = pairings[id]?.last(where: { $0.covers(now) }) else {
+            guard let pairing = pairing(of: id, at: now) else {
                 // Not paired now: nothing to watch until one of its pairings begins or ends (a new one reloads).
                 if let next = nextPairingChange(id, after: now) { silenceSchedule.schedule(i, at: next) }
                 continue
@@ -286,9 +286,12 @@ public final class IngestPipeline {
         pairingsChanged = []
         if devices?.isEmpty == true { return [] }
         return alerts.endDeviceAlerts(of: devices, at: now) { device, patient in
-            pairings[device]?.last(where: { $0.covers(now) })?.patient == patient
+            pairing(of: device, at: now)?.patient == patient
         }
     }
+
+    /// The device's pairing in force at `t` (the latest made, where pairings overlap), if any.
+    func pairing(of device: String, at t: Timestamp) -> Pairing? { pairings[device]?.last(where: { $0.covers(t) }) }
 
     /// The earliest end of one of these pairings later than `t`, if any.
     func pairingEnd(after t: Timestamp, of lists: some Sequence<[Pairing]>) -> Timestamp? {
@@ -512,8 +515,7 @@ public final class IngestPipeline {
             var events: [AlertEngine.Event] = []
             evaluateAlerts(
                 inputs, plan: plan, device: device.id,
-                owner: pairings[device.id]?.last(where: { $0.covers(p.received) })?.patient, received: p.received,
-                into: &events)
+                owner: pairing(of: device.id, at: p.received)?.patient, received: p.received, into: &events)
             result += events.map { ($0, p.message) }
         }
         return result
