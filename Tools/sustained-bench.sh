@@ -5,7 +5,9 @@
 # durable SQLite journal (WAL, synchronous=FULL, acknowledged after commit). Every 10 s it prints the readings
 # journalled in that interval per second and helsebro's resident memory (VmRSS); at the end the whole run's rates,
 # resident memory after the first minute and at the end (at the end also its anonymous and file-mapped parts), and
-# the peak (VmHWM).
+# the peak (VmHWM). The last column is the size of the broker's snapshot file: mosquitto writes its whole store
+# every second (autosave_interval 1), so a backlog there costs its size in disk writes each second, and a run whose
+# store keeps growing will not catch up (README, Performance, twelfth session).
 # Usage: Tools/sustained-bench.sh [DEVICES] [SECONDS] [RATE] [KINDS]   (defaults 100000, 600, 20000, all kinds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,11 +52,12 @@ print(r, q)"
 # A memory figure of the service's /proc status (VmRSS, VmHWM, RssAnon, RssFile) in MB.
 memory() { awk -v field="$1:" '$1 == field {printf "%.1f", $2 / 1024}' "/proc/$serve/status"; }
 rss() { memory VmRSS; }
+store() { awk '{printf "%.1f", $1 / 1048576}' < <(stat -c %s "$work/broker/mosquitto.db" 2>/dev/null || echo 0); }
 start=$(date +%s.%N)
 last_r=0
 last_t=$start
 rss_minute=""
-echo "   time  readings/s (last 10 s)  readings  quarantined  RSS MB"
+echo "   time  readings/s (last 10 s)  readings  quarantined  RSS MB  broker store MB"
 while kill -0 "$pub" 2>/dev/null; do
     sleep 10
     read -r r q < <(progress)
@@ -63,7 +66,7 @@ while kill -0 "$pub" 2>/dev/null; do
     per=$(python3 -c "print('%.0f' % (($r - $last_r) / ($now - $last_t)))")
     m=$(rss)
     [[ -z "$rss_minute" && "$elapsed" -ge 60 ]] && rss_minute=$m
-    printf "%6ss  %22s  %8s  %11s  %6s\n" "$elapsed" "$per" "$r" "$q" "$m"
+    printf "%6ss  %22s  %8s  %11s  %6s  %15s\n" "$elapsed" "$per" "$r" "$q" "$m" "$(store)"
     last_r=$r
     last_t=$now
 done
