@@ -290,8 +290,8 @@ public final class IngestPipeline {
         }
     }
 
-    /// The device's pairing in force at `t` (the latest made, where pairings overlap), if any.
-    func pairing(of device: String, at t: Timestamp) -> Pairing? { pairings[device]?.last(where: { $0.covers(t) }) }
+    /// The device's pairing in force at `t`, if any.
+    func pairing(of device: String, at t: Timestamp) -> Pairing? { pairings[device]?.inForce(at: t) }
 
     /// The earliest end of one of these pairings later than `t`, if any.
     func pairingEnd(after t: Timestamp, of lists: some Sequence<[Pairing]>) -> Timestamp? {
@@ -428,7 +428,7 @@ public final class IngestPipeline {
         let devicePairings = pairings[device.id] ?? []
         for r in readings {
             guard let time = r.time else { return quarantine("validation", "reading has no time") }
-            guard let pairing = devicePairings.last(where: { $0.covers(time) }) else {
+            guard let pairing = devicePairings.inForce(at: time) else {
                 return quarantine(
                     "unpaired-device",
                     "device is not paired with a patient at the reading's time: pair it with 'helsebro device pair'")
@@ -485,7 +485,7 @@ public final class IngestPipeline {
             }
             evaluateAlerts(
                 alertInputs, plan: plan, device: device.id,
-                owner: devicePairings.last(where: { $0.covers(now) })?.patient,
+                owner: devicePairings.inForce(at: now)?.patient,
                 received: now, into: &outcome.alerts)
         }
         return outcome
@@ -604,4 +604,9 @@ public final class IngestPipeline {
     /// `body` with `value` held for modification once (see `evaluateAlerts`).
     @inline(__always)
     static func modifying<T>(_ value: inout T, _ body: (inout T) -> Void) { body(&value) }
+}
+
+extension [Pairing] {
+    /// The pairing in force at `t`: the latest made, where pairings overlap; nil when none covers `t`.
+    func inForce(at t: Timestamp) -> Pairing? { last(where: { $0.covers(t) }) }
 }
