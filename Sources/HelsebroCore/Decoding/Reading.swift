@@ -103,11 +103,8 @@ public struct Reading: Hashable, Sendable {
 
     /// Glucose Measurement sequence number (0x2A18).
     public var sequence: UInt16? {
-        @inlinable get { wordB & Present.sequence == 0 ? nil : UInt16(truncatingIfNeeded: wordB >> 48) }
-        @inlinable set {
-            wordB = wordB & ~(0xFFFF << 48 | Present.sequence)
-            if let newValue { wordB |= UInt64(newValue) << 48 | Present.sequence }
-        }
+        @inlinable get { packedOptional(at: 48, 0xFFFF, Present.sequence).map { UInt16(truncatingIfNeeded: $0) } }
+        @inlinable set { setPackedOptional(newValue.map { UInt64($0) }, at: 48, 0xFFFF, Present.sequence) }
     }
 
     /// What the payload called the value.
@@ -127,11 +124,19 @@ public struct Reading: Hashable, Sendable {
 
     /// The device's user index (0x2A35, 0x2A9D); 255, "unknown user", is `userUnknown` in `status`.
     public var userID: UInt8? {
-        @inlinable get { wordB & Present.user == 0 ? nil : UInt8(truncatingIfNeeded: wordB >> 16) }
-        @inlinable set {
-            wordB = wordB & ~(0xFF << 16 | Present.user)
-            if let newValue { wordB |= UInt64(newValue) << 16 | Present.user }
-        }
+        @inlinable get { packedOptional(at: 16, 0xFF, Present.user).map { UInt8(truncatingIfNeeded: $0) } }
+        @inlinable set { setPackedOptional(newValue.map { UInt64($0) }, at: 16, 0xFF, Present.user) }
+    }
+
+    /// A small optional held in `wordB`: the bits `mask` at `shift`, there when its `present` bit is set.
+    @inlinable func packedOptional(at shift: UInt64, _ mask: UInt64, _ present: UInt64) -> UInt64? {
+        wordB & present == 0 ? nil : wordB >> shift & mask
+    }
+
+    /// Sets a small optional held in `wordB` (`packedOptional`); nil clears its bits and its `present` bit.
+    @inlinable mutating func setPackedOptional(_ value: UInt64?, at shift: UInt64, _ mask: UInt64, _ present: UInt64) {
+        wordB = wordB & ~(mask << shift | present)
+        if let value { wordB |= value << shift | present }
     }
 
     public var unit: UCUMUnit {
